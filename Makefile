@@ -1,0 +1,38 @@
+# Two commands on a fresh machine with Python 3.11 and make:
+#   make run   - create the environment from uv.lock, then a full refresh
+#   make test  - create the environment from uv.lock, then lint and the whole test suite
+PYTHON ?= python3.11
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+export UV_PYTHON := $(PYTHON)
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: run test lint env dagster clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+.venv/.synced: $(UV) uv.lock pyproject.toml
+	$(UV) sync --frozen
+	touch $@
+
+env: .venv/.synced
+
+run: env
+	.venv/bin/alcap refresh
+
+lint: env
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/sqlfluff lint dbt/models dbt/tests dbt/macros
+
+test: lint
+	.venv/bin/pytest
+
+dagster: env
+	.venv/bin/alcap dagster-dev
+
+clean:
+	rm -rf .alcap dbt/target dbt/logs

@@ -1,0 +1,190 @@
+"""`alcap`: a thin command-line front over the same functions the Dagster assets call."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from dagster_project.settings import Settings, load_settings
+
+SOURCES_SQL = """
+with files as (
+    select source_id, unnest(files) as file from raw.source_registry
+)
+select
+    registry.source_id,
+    registry.kind,
+    registry.trust,
+    registry.dataset,
+    count(distinct files.file) as files,
+    coalesce(sum(loads.rows_read), 0) as rows_read,
+    coalesce(sum(loads.rows_loaded), 0) as rows_loaded,
+    coalesce(sum(loads.rows_rejected), 0) as rows_rejected,
+    string_agg(distinct loads.status, ', ') as status
+from raw.source_registry as registry
+left join files on files.source_id = registry.source_id
+left join raw.file_loads as loads on loads.file = files.file and loads.dataset = registry.dataset
+group by all
+order by registry.dataset, registry.source_id
+"""
+# Files shared by several sources (point statistics) count once per source above; the
+# per-file view below is the one that reconciles.
+FILES_SQL = """
+select dataset, file, status, rows_read, rows_loaded, rows_rejected, error
+from raw.file_loads order by dataset, file
+"""
+
+
+def _reader(settings: Settings, live: bool) -> duckdb.DuckDBPyConnection:
+    """Readers use the published snapshot; --live reads the warehouse itself (read-only)."""
+    path = settings.warehouse if live else settings.serving_snapshot
+    if not path.exists():
+        hint = "alcap ingest" if live else "alcap refresh"
+        raise SystemExit(f"alcap: {path} does not exist yet; run `{hint}` first")
+    return duckdb.connect(str(path), read_only=True)
+
+
+def print_frame(frame: pl.DataFrame, output_format: str = "table") -> None:
+    if output_format == "csv":
+        sys.stdout.write(frame.write_csv())
+    elif output_format == "json":
+        sys.stdout.write(frame.write_ndjson())
+    else:
+        with pl.Config(
+            tbl_rows=-1,
+            tbl_cols=-1,
+            tbl_width_chars=240,
+            fmt_str_lengths=80,
+            tbl_hide_column_data_types=True,
+            tbl_hide_dataframe_shape=True,
+            thousands_separator=",",
+            float_precision=4,
+        ):
+            print(frame)
+        print(f"({frame.height} rows)")
+
+
+def command_refresh(settings: Settings, arguments: argparse.Namespace) -> int:
+    settings.export()
+    import dagster as dg
+
+    from dagster_project.definitions import defs
+
+    job = defs.get_job_def("refresh")
+    with dg.DagsterInstance.get() as instance:
+        result = job.execute_in_process(instance=instance, raise_on_error=False)
+    for event in result.all_events:
+        if event.is_step_failure:
+            print(f"FAILED {event.step_key}: {event.event_specific_data.error.message.strip()}")
+    for event in result.get_asset_check_evaluations():
+        if not event.passed:
+            print(
+                f"check {event.asset_key.to_user_string()}:{event.check_name}: {event.description}"
+            )
+    with _reader(settings, live=True) as connection:
+        print_frame(connection.execute(FILES_SQL).pl())
+    status = "succeeded" if result.success else "FAILED (the serving snapshot was not replaced)"
+    print(f"refresh {status}: run {result.run_id}")
+    return 0 if result.success else 1
+
+
+def command_ingest(settings: Settings, arguments: argparse.Namespace) -> int:
+    from dagster_project.ingest.loader import load_dataset, load_source_registry
+    from dagster_project.ingest.registry import DATASETS
+
+    settings.export()
+    datasets = arguments.datasets or list(DATASETS)
+    with duckdb.connect(str(settings.warehouse)) as connection:
+        load_source_registry(connection, settings.raw_dir)
+        for dataset in datasets:
+            load_dataset(connection, dataset, settings.raw_dir)
+        print_frame(connection.execute(FILES_SQL).pl())
+    return 0
+
+
+def command_query(settings: Settings, arguments: argparse.Namespace) -> int:
+    with _reader(settings, arguments.live) as connection:
+        try:
+            frame = connection.execute(arguments.sql).pl()
+        except duckdb.Error as error:
+            print(f"alcap query: {error}", file=sys.stderr)
+            return 2
+    print_frame(frame, arguments.format)
+    return 0
+
+
+def command_sources(settings: Settings, arguments: argparse.Namespace) -> int:
+    with _reader(settings, arguments.live) as connection:
+        print_frame(connection.execute(FILES_SQL if arguments.files else SOURCES_SQL).pl())
+    return 0
+
+
+def command_rejected(settings: Settings, arguments: argparse.Namespace) -> int:
+    sql = "select dataset, file, line, column_name, value, reason from raw.rejected_rows"
+    parameters: list[str] = []
+    if arguments.file:
+        sql += " where file = ?"
+        parameters.append(arguments.file)
+    with _reader(settings, arguments.live) as connection:
+        print_frame(connection.execute(sql + " order by file, line", parameters).pl())
+    return 0
+
+
+def command_extract(settings: Settings, arguments: argparse.Namespace) -> int:
+    from dagster_project.extract.cli import run_extract
+
+    return run_extract(arguments.path, arguments.format)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="alcap", description="Analytics warehouse for Binzhou's aluminium cluster."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    commands.add_parser("refresh", help="full refresh through Dagster, then publish")
+    ingest = commands.add_parser("ingest", help="load raw files into DuckDB only (no dbt)")
+    ingest.add_argument("datasets", nargs="*", help="datasets to load (default: all)")
+
+    query = commands.add_parser("query", help="run SQL against the published snapshot")
+    query.add_argument("sql")
+    query.add_argument("--format", choices=["table", "csv", "json"], default="table")
+
+    sources = commands.add_parser("sources", help="the source registry with row counts")
+    sources.add_argument("--files", action="store_true", help="one row per file instead")
+
+    rejected = commands.add_parser("rejected", help="rows quarantined with their reasons")
+    rejected.add_argument("--file", help="only this file (path relative to raw/)")
+
+    for command in (query, sources, rejected):
+        command.add_argument(
+            "--live", action="store_true", help="read the warehouse, not the snapshot"
+        )
+
+    extract = commands.add_parser("extract", help="propose the figures in an article as claims")
+    extract.add_argument("path", type=Path)
+    extract.add_argument("--format", choices=["table", "jsonl"], default="table")
+    return parser
+
+
+COMMANDS = {
+    "refresh": command_refresh,
+    "ingest": command_ingest,
+    "query": command_query,
+    "sources": command_sources,
+    "rejected": command_rejected,
+    "extract": command_extract,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    arguments = build_parser().parse_args(argv)
+    return COMMANDS[arguments.command](load_settings(), arguments)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

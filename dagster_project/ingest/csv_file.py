@@ -1,0 +1,136 @@
+"""Read a CSV file into string columns with physical line numbers, never losing a row.
+
+Why not polars.read_csv directly: a malformed row or an undecodable byte must become one
+rejected row naming its line, while the rest of the file still loads. Python's csv module
+gives us line numbers; polars does the validation afterwards on the string columns.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+
+class FileError(Exception):
+    """The whole file cannot be read; the message names the problem (the caller adds the file)."""
+
+
+@dataclass
+class Rejection:
+    line: int
+    column_name: str | None
+    value: str | None
+    reason: str
+    source_id: str | None = None
+
+
+@dataclass
+class CsvRecords:
+    header: list[str]
+    rows: pl.DataFrame  # column `line` plus one string column per header field
+    rejections: list[Rejection] = field(default_factory=list)
+
+    @property
+    def rows_read(self) -> int:
+        return self.rows.height + len({r.line for r in self.rejections})
+
+
+def _decoded_lines(data: bytes, rejections: list[Rejection]) -> Iterator[tuple[int, str]]:
+    """Yield (line number, text) for each physical line; undecodable lines become rejections."""
+    for number, raw_line in enumerate(data.splitlines(keepends=True), start=1):
+        try:
+            yield number, raw_line.decode("utf-8")
+        except UnicodeDecodeError as error:
+            if number == 1:
+                raise FileError(
+                    f"header is not valid UTF-8 (byte 0x{raw_line[error.start]:02x} "
+                    f"at position {error.start}); save the file as UTF-8"
+                ) from None
+            rejections.append(
+                Rejection(
+                    line=number,
+                    column_name=None,
+                    value=raw_line.decode("utf-8", errors="replace").rstrip("\r\n"),
+                    reason=f"line is not valid UTF-8 (byte 0x{raw_line[error.start]:02x} "
+                    f"at position {error.start})",
+                )
+            )
+
+
+def read_csv_records(path: Path, expected_columns: list[str] | None = None) -> CsvRecords:
+    """Read `path`; check the header against `expected_columns` (order free, exact set)."""
+    data = path.read_bytes()
+    if not data.strip():
+        raise FileError("file is empty")
+    if b"\x00" in data[:4096]:
+        raise FileError("file looks binary (NUL bytes), not CSV text")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+
+    rejections: list[Rejection] = []
+    line_numbers: list[int] = []
+
+    def lines() -> Iterator[str]:
+        for number, text in _decoded_lines(data, rejections):
+            line_numbers.append(number)
+            yield text
+
+    reader = csv.reader(lines(), strict=True)
+    try:
+        header = [name.strip() for name in next(reader)]
+    except StopIteration:
+        raise FileError("file is empty") from None
+    except csv.Error as error:
+        raise FileError(f"header is not valid CSV: {error}") from None
+
+    duplicates = sorted({name for name in header if header.count(name) > 1})
+    if duplicates:
+        raise FileError(f"duplicate columns in header: {', '.join(duplicates)}")
+    if expected_columns is not None:
+        missing = [name for name in expected_columns if name not in header]
+        extra = [name for name in header if name not in expected_columns]
+        problems = []
+        if missing:
+            problems.append(f"missing columns: {', '.join(missing)}")
+        if extra:
+            problems.append(f"unexpected columns: {', '.join(extra)}")
+        if problems:
+            raise FileError("; ".join(problems) + f" (expected: {', '.join(expected_columns)})")
+
+    records: list[list[str]] = []
+    record_lines: list[int] = []
+    while True:
+        consumed = reader.line_num
+        try:
+            fields = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            line = line_numbers[min(consumed, len(line_numbers) - 1)]
+            rejections.append(Rejection(line, None, None, f"malformed CSV: {error}"))
+            continue
+        # A record may span lines inside quotes: it starts right after the previous one.
+        first_line = line_numbers[min(consumed, len(line_numbers) - 1)]
+        if not fields or all(not value.strip() for value in fields):
+            continue  # blank line: not a row
+        if len(fields) != len(header):
+            rejections.append(
+                Rejection(
+                    line=first_line,
+                    column_name=None,
+                    value=",".join(fields)[:200],
+                    reason=f"expected {len(header)} fields, found {len(fields)}",
+                )
+            )
+            continue
+        records.append([value.strip() for value in fields])
+        record_lines.append(first_line)
+
+    columns = {"line": pl.Series("line", record_lines, dtype=pl.Int64)}
+    for index, name in enumerate(header):
+        columns[name] = pl.Series(name, [row[index] for row in records], dtype=pl.String)
+    return CsvRecords(header=header, rows=pl.DataFrame(columns), rejections=rejections)

@@ -1,0 +1,278 @@
+"""Load the registry and each dataset into DuckDB schema `raw`, one transaction per dataset.
+
+A file that cannot be read never stops the others: it is recorded as failed (with the reason)
+in raw.file_loads and raw.rejected_rows, and the rows it had loaded before are kept, so a
+bad drop of one file does not wipe figures that BI users already rely on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from dagster_project.ingest import claims_csv, monthly_csv, owid_csv, series
+from dagster_project.ingest.csv_file import FileError, Rejection, read_csv_records
+from dagster_project.ingest.registry import (
+    DATASETS,
+    Registry,
+    data_files_on_disk,
+    load_registry,
+)
+from dagster_project.ingest.registry import (
+    SCHEMA as REGISTRY_SCHEMA,
+)
+from dagster_project.ingest.units import UnitError
+
+REGISTRY_DATASET = "source_registry"
+TABLE_SCHEMAS = {
+    "article_claims": claims_csv.SCHEMA,
+    "point_statistics": claims_csv.SCHEMA,
+    "production_series": series.SCHEMA,
+    "price_series": series.SCHEMA,
+    "exchange_rates": series.SCHEMA,
+}
+REJECTED_ROWS_DDL = """
+create table if not exists raw.rejected_rows (
+    dataset varchar not null, source_id varchar, file varchar not null, line bigint not null,
+    column_name varchar, value varchar, reason varchar not null,
+    rejected_at timestamp with time zone not null default current_timestamp
+)"""
+FILE_LOADS_DDL = """
+create table if not exists raw.file_loads (
+    dataset varchar not null, file varchar not null, sha256 varchar, rows_read bigint not null,
+    rows_loaded bigint not null, rows_rejected bigint not null, status varchar not null,
+    error varchar, loaded_at timestamp with time zone not null default current_timestamp
+)"""
+
+
+@dataclass
+class FileLoad:
+    file: str
+    sha256: str | None
+    rows_read: int
+    rows_loaded: int
+    rows_rejected: int
+    status: str
+    error: str | None = None
+
+
+@dataclass
+class DatasetLoad:
+    dataset: str
+    files: list[FileLoad]
+    rejections: list[tuple[str, Rejection]]  # (file, rejection)
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(file.rows_loaded for file in self.files)
+
+    @property
+    def rows_rejected(self) -> int:
+        return sum(file.rows_rejected for file in self.files)
+
+    @property
+    def failed_files(self) -> list[FileLoad]:
+        return [file for file in self.files if file.status in ("failed", "unlisted")]
+
+
+def _sha256(path: Path) -> str | None:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+
+
+def _data_line_count(path: Path) -> int:
+    """Rows a failed file holds: its non-blank lines after the header."""
+    if not path.is_file():
+        return 0
+    lines = [line for line in path.read_bytes().splitlines() if line.strip()]
+    return max(len(lines) - 1, 0)
+
+
+def ensure_raw_schema(connection: duckdb.DuckDBPyConnection) -> None:
+    connection.execute("create schema if not exists raw")
+    connection.execute(REJECTED_ROWS_DDL)
+    connection.execute(FILE_LOADS_DDL)
+
+
+def _record(connection: duckdb.DuckDBPyConnection, dataset: str, result: DatasetLoad) -> None:
+    connection.execute("delete from raw.rejected_rows where dataset = ?", [dataset])
+    connection.execute("delete from raw.file_loads where dataset = ?", [dataset])
+    if result.rejections:
+        connection.executemany(
+            "insert into raw.rejected_rows (dataset, source_id, file, line, column_name, value,"
+            " reason) values (?, ?, ?, ?, ?, ?, ?)",
+            [
+                [dataset, r.source_id, file, r.line, r.column_name, r.value, r.reason]
+                for file, r in result.rejections
+            ],
+        )
+    if result.files:
+        connection.executemany(
+            "insert into raw.file_loads (dataset, file, sha256, rows_read, rows_loaded,"
+            " rows_rejected, status, error) values (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                [dataset, f.file, f.sha256, f.rows_read, f.rows_loaded, f.rows_rejected,
+                 f.status, f.error]
+                for f in result.files
+            ],
+        )  # fmt: skip
+
+
+def load_source_registry(connection: duckdb.DuckDBPyConnection, raw_dir: Path) -> DatasetLoad:
+    """sources.yml → raw.source_registry; files on disk that no source lists → failed rows."""
+    registry_path = raw_dir / "sources.yml"
+    registry = load_registry(registry_path)  # a broken registry raises: keep the old one
+    listed = registry.listed_files()
+    result = DatasetLoad(REGISTRY_DATASET, [], [])
+    entries = registry.sources.height + len(registry.rejections)
+    result.files.append(
+        FileLoad(
+            "sources.yml",
+            _sha256(registry_path),
+            entries,
+            registry.sources.height,
+            len(registry.rejections),
+            "loaded_with_rejections" if registry.rejections else "loaded",
+        )
+    )
+    result.rejections += [("sources.yml", rejection) for rejection in registry.rejections]
+    for file in data_files_on_disk(raw_dir):
+        if file in listed:
+            continue
+        reason = f"{file} is not listed by any source in raw/sources.yml"
+        count = _data_line_count(raw_dir / file)
+        result.files.append(
+            FileLoad(file, _sha256(raw_dir / file), count, 0, count, "unlisted", reason)
+        )
+        result.rejections.append((file, Rejection(0, None, None, reason)))
+    connection.execute("begin transaction")
+    try:
+        ensure_raw_schema(connection)
+        frame = registry.sources  # noqa: F841 - scanned by DuckDB below
+        connection.execute("create or replace table raw.source_registry as select * from frame")
+        _record(connection, REGISTRY_DATASET, result)
+        connection.execute("commit")
+    except Exception:
+        connection.execute("rollback")
+        raise
+    return result
+
+
+def read_registry(connection: duckdb.DuckDBPyConnection) -> Registry:
+    """The registry as the last registry load wrote it."""
+    frame = connection.execute("select * from raw.source_registry").pl()
+    return Registry(frame.select(list(REGISTRY_SCHEMA)).cast(REGISTRY_SCHEMA))
+
+
+def _parse_file(
+    path: Path, file: str, sources: list[dict], seen_claim_ids: dict[str, str]
+) -> tuple[pl.DataFrame, list[Rejection], int]:
+    file_format = sources[0]["format"]
+    if file_format == "claims_csv":
+        records = read_csv_records(path, claims_csv.COLUMNS)
+        frame, rejections = claims_csv.parse(
+            records, file, [source["source_id"] for source in sources], seen_claim_ids
+        )
+    else:
+        if len(sources) != 1:
+            names = ", ".join(source["source_id"] for source in sources)
+            raise FileError(f"a series file belongs to one source, not to {names}")
+        records = read_csv_records(path)
+        try:
+            if file_format == "owid_csv":
+                frame, rejections = owid_csv.parse(records, file, sources[0])
+            else:
+                frame, rejections = monthly_csv.parse(records, file, sources[0], file_format)
+        except UnitError as error:
+            raise FileError(f"registry series.unit: {error}") from None
+    rejections = records.rejections + rejections
+    return frame, rejections, records.rows_read
+
+
+def load_dataset(connection: duckdb.DuckDBPyConnection, dataset: str, raw_dir: Path) -> DatasetLoad:
+    """Load every file the registry lists for `dataset` into raw.<dataset>."""
+    if dataset not in DATASETS:
+        raise ValueError(f"unknown dataset {dataset!r}")
+    registry = read_registry(connection)
+    sources_by_id = {row["source_id"]: row for row in registry.sources.iter_rows(named=True)}
+    result = DatasetLoad(dataset, [], [])
+    frames = [pl.DataFrame(schema=TABLE_SCHEMAS[dataset])]
+    seen_claim_ids: dict[str, str] = {}
+    for file, source_ids in sorted(registry.files_of(dataset).items()):
+        path = raw_dir / file
+        try:
+            if not path.is_file():
+                raise FileError("file not found")
+            frame, rejections, rows_read = _parse_file(
+                path, file, [sources_by_id[s] for s in source_ids], seen_claim_ids
+            )
+        except FileError as error:
+            reason = f"{file}: {error}"
+            count = _data_line_count(path)
+            result.files.append(FileLoad(file, _sha256(path), count, 0, count, "failed", reason))
+            result.rejections.append((file, Rejection(0, None, None, reason, source_ids[0])))
+            continue
+        rejected_lines = len({rejection.line for rejection in rejections})
+        frames.append(frame)
+        result.rejections += [(file, rejection) for rejection in rejections]
+        result.files.append(
+            FileLoad(
+                file,
+                _sha256(path),
+                rows_read,
+                rows_read - rejected_lines,
+                rejected_lines,
+                "loaded_with_rejections" if rejections else "loaded",
+            )
+        )
+    new_rows = pl.concat(frames)  # noqa: F841 - scanned by DuckDB below
+    connection.execute("begin transaction")
+    try:
+        ensure_raw_schema(connection)
+        _keep_previous_rows(connection, dataset, result.failed_files)
+        connection.execute(
+            f"create or replace table raw.{dataset} as"
+            " select *, current_timestamp as loaded_at from new_rows"
+            " union all by name select * from kept_rows"
+        )
+        connection.execute("drop table kept_rows")
+        _record(connection, dataset, result)
+        connection.execute("commit")
+    except Exception:
+        connection.execute("rollback")
+        raise
+    return result
+
+
+def _keep_previous_rows(
+    connection: duckdb.DuckDBPyConnection, dataset: str, failed: list[FileLoad]
+) -> None:
+    """Stage, in temp table kept_rows, the previous rows of files that failed this time."""
+    columns = ", ".join([*TABLE_SCHEMAS[dataset], "loaded_at"])
+    exists = (
+        connection.execute(
+            "select count(*) from information_schema.columns"
+            " where table_schema = 'raw' and table_name = ?",
+            [dataset],
+        ).fetchone()[0]
+        == len(TABLE_SCHEMAS[dataset]) + 1
+    )
+    files = [load.file for load in failed]
+    source = f"raw.{dataset} where file in (select unnest(?))" if exists and files else None
+    if source:
+        connection.execute(
+            f"create temp table kept_rows as select {columns} from {source}", [files]
+        )
+    else:
+        empty = pl.DataFrame(schema=TABLE_SCHEMAS[dataset])  # noqa: F841
+        connection.execute(
+            "create temp table kept_rows as"
+            " select *, current_timestamp as loaded_at from empty limit 0"
+        )
+    kept = dict(connection.execute("select file, count(*) from kept_rows group by file").fetchall())
+    for load in failed:
+        if kept.get(load.file):
+            load.error = f"{load.error}; kept {kept[load.file]} rows from the previous load"

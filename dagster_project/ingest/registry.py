@@ -1,0 +1,203 @@
+"""The source registry, raw/sources.yml: every source and the files it supplies."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+import yaml
+
+from dagster_project.ingest.csv_file import Rejection
+
+KINDS = {"article", "statistic"}
+DATASETS = {
+    "article_claims": {"claims_csv"},
+    "point_statistics": {"claims_csv"},
+    "production_series": {"owid_csv"},
+    "price_series": {"imf_csv", "fred_csv"},
+    "exchange_rates": {"fred_csv"},
+}
+REQUIRED_FIELDS = [
+    "id", "kind", "publisher", "title", "url", "published", "retrieved", "licence",
+    "trust", "dataset", "format", "files",
+]  # fmt: skip
+_TRUST = re.compile(r"^([ABCD])([+-]?)$")
+_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+# Files under raw/ that are not data.
+NOT_DATA = {"sources.yml", "README.md"}
+
+SCHEMA = {
+    "source_id": pl.String,
+    "kind": pl.String,
+    "publisher": pl.String,
+    "title": pl.String,
+    "url": pl.String,
+    "published": pl.String,
+    "retrieved": pl.String,
+    "licence": pl.String,
+    "trust": pl.String,
+    "trust_rank": pl.Int64,
+    "language": pl.String,
+    "dataset": pl.String,
+    "format": pl.String,
+    "files": pl.List(pl.String),
+    "series_entity": pl.String,
+    "series_metric": pl.String,
+    "series_unit": pl.String,
+    "series_frequency": pl.String,
+    "note": pl.String,
+    "line": pl.Int64,
+}
+
+
+class RegistryError(Exception):
+    pass
+
+
+def trust_rank(grade: str) -> int:
+    """A+ = 12 ... D- = 1, so that grades sort as numbers."""
+    match = _TRUST.match(grade)
+    if not match:
+        raise ValueError(f"trust {grade!r} is not A, B, C or D with optional + or -")
+    letter, sign = match.groups()
+    return (4 - "ABCD".index(letter)) * 3 - 1 + {"+": 1, "": 0, "-": -1}[sign]
+
+
+@dataclass
+class Registry:
+    sources: pl.DataFrame
+    rejections: list[Rejection] = field(default_factory=list)
+
+    def files_of(self, dataset: str) -> dict[str, list[str]]:
+        """file → ids of the sources that list it, for one dataset."""
+        files: dict[str, list[str]] = {}
+        for row in self.sources.filter(pl.col("dataset") == dataset).iter_rows(named=True):
+            for file in row["files"]:
+                files.setdefault(file, []).append(row["source_id"])
+        return files
+
+    def listed_files(self) -> set[str]:
+        return {file for files in self.sources["files"] for file in files}
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    return str(value).strip()
+
+
+def load_registry(path: Path) -> Registry:
+    """Parse sources.yml; a bad entry is rejected (with its line), the others load."""
+    if not path.exists():
+        raise RegistryError(f"{path}: source registry not found")
+    try:
+        text = path.read_text(encoding="utf-8")
+        node = yaml.compose(text)
+        document = yaml.safe_load(text)
+    except (UnicodeDecodeError, yaml.YAMLError) as error:
+        raise RegistryError(f"{path}: cannot read the registry: {error}") from None
+    if not isinstance(document, dict) or not isinstance(document.get("sources"), list):
+        raise RegistryError(f"{path}: expected a mapping with a `sources:` list")
+    lines = _entry_lines(node)
+    rows, rejections, seen = [], [], {}
+    file_datasets: dict[str, tuple[str, str, str]] = {}
+    for index, entry in enumerate(document["sources"]):
+        line = lines[index] if index < len(lines) else 0
+        try:
+            row = _validate_entry(entry, line)
+            if row["source_id"] in seen:
+                first = seen[row["source_id"]]
+                raise ValueError(
+                    f"duplicate source id {row['source_id']!r} (first at line {first})"
+                )
+            for file in row["files"]:
+                earlier = file_datasets.get(file)
+                if earlier and earlier[:2] != (row["dataset"], row["format"]):
+                    raise ValueError(
+                        f"file {file} is listed by {earlier[2]} as {earlier[0]}/{earlier[1]} "
+                        f"and here as {row['dataset']}/{row['format']}"
+                    )
+        except ValueError as error:
+            source_id = entry.get("id") if isinstance(entry, dict) else None
+            rejections.append(Rejection(line, None, _text(source_id), str(error), _text(source_id)))
+            continue
+        seen[row["source_id"]] = line
+        for file in row["files"]:
+            file_datasets.setdefault(file, (row["dataset"], row["format"], row["source_id"]))
+        rows.append(row)
+    return Registry(pl.DataFrame(rows, schema=SCHEMA), rejections)
+
+
+def _entry_lines(node: yaml.Node | None) -> list[int]:
+    if not isinstance(node, yaml.MappingNode):
+        return []
+    for key, value in node.value:
+        if key.value == "sources" and isinstance(value, yaml.SequenceNode):
+            return [item.start_mark.line + 1 for item in value.value]
+    return []
+
+
+def _validate_entry(entry: object, line: int) -> dict:
+    if not isinstance(entry, dict):
+        raise ValueError("registry entry is not a mapping")
+    missing = [name for name in REQUIRED_FIELDS if name not in entry]
+    if missing:
+        raise ValueError(f"source {entry.get('id')!r} lacks fields: {', '.join(missing)}")
+    source_id = _text(entry["id"])
+    if not source_id or not re.fullmatch(r"[a-z0-9_]+", source_id):
+        raise ValueError(f"source id {source_id!r} must be lower_snake_case")
+    if entry["kind"] not in KINDS:
+        raise ValueError(f"source {source_id}: kind {entry['kind']!r} is not article or statistic")
+    dataset, file_format = entry["dataset"], entry["format"]
+    if dataset not in DATASETS:
+        raise ValueError(f"source {source_id}: unknown dataset {dataset!r}")
+    if file_format not in DATASETS[dataset]:
+        raise ValueError(f"source {source_id}: format {file_format!r} does not load {dataset}")
+    for name in ("published", "retrieved"):
+        if not _DATE.match(str(entry[name])):
+            raise ValueError(f"source {source_id}: {name} {entry[name]!r} is not YYYY[-MM[-DD]]")
+    grade = _text(entry["trust"]) or ""
+    rank = trust_rank(grade)
+    files = entry["files"]
+    if not isinstance(files, list) or not files or not all(isinstance(f, str) for f in files):
+        raise ValueError(f"source {source_id}: files must be a non-empty list of paths")
+    series = entry.get("series") or {}
+    if file_format in {"owid_csv", "imf_csv", "fred_csv"} and not series.get("unit"):
+        raise ValueError(f"source {source_id}: series sources need series.unit")
+    return {
+        "source_id": source_id,
+        "kind": entry["kind"],
+        "publisher": _text(entry["publisher"]),
+        "title": _text(entry["title"]),
+        "url": _text(entry["url"]),
+        "published": str(entry["published"]),
+        "retrieved": str(entry["retrieved"]),
+        "licence": _text(entry["licence"]),
+        "trust": grade,
+        "trust_rank": rank,
+        "language": _text(entry.get("language")),
+        "dataset": dataset,
+        "format": file_format,
+        "files": files,
+        "series_entity": _text(series.get("entity")),
+        "series_metric": _text(series.get("metric")),
+        "series_unit": _text(series.get("unit")),
+        "series_frequency": _text(series.get("frequency")),
+        "note": _text(entry.get("note")),
+        "line": line,
+    }
+
+
+def data_files_on_disk(raw_dir: Path) -> list[str]:
+    """Every data file under raw/, relative to it, hidden files and the registry excluded."""
+    found = []
+    for path in sorted(raw_dir.rglob("*")):
+        relative = path.relative_to(raw_dir)
+        if not path.is_file() or any(part.startswith(".") for part in relative.parts):
+            continue
+        if relative.as_posix() in NOT_DATA:
+            continue
+        found.append(relative.as_posix())
+    return found
