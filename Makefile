@@ -31,8 +31,10 @@ lint: env
 test: lint
 	.venv/bin/pytest
 
+# The Dagster UI on http://127.0.0.1:3000, run history kept in .alcap/dagster_home.
 dagster: env
-	.venv/bin/alcap dagster-dev
+	mkdir -p .alcap/dagster_home
+	DAGSTER_HOME=$(CURDIR)/.alcap/dagster_home .venv/bin/dagster dev -m dagster_project.definitions
 
 clean:
 	rm -rf .alcap dbt/target dbt/logs

@@ -86,7 +86,7 @@ def command_refresh(settings: Settings, arguments: argparse.Namespace) -> int:
                 f"check {event.asset_key.to_user_string()}:{event.check_name}: {event.description}"
             )
     with _reader(settings, live=True) as connection:
-        print_frame(connection.execute(FILES_SQL).pl())
+        print_frame(connection.sql(FILES_SQL).pl())
     status = "succeeded" if result.success else "FAILED (the serving snapshot was not replaced)"
     print(f"refresh {status}: run {result.run_id}")
     return 0 if result.success else 1
@@ -102,14 +102,18 @@ def command_ingest(settings: Settings, arguments: argparse.Namespace) -> int:
         load_source_registry(connection, settings.raw_dir)
         for dataset in datasets:
             load_dataset(connection, dataset, settings.raw_dir)
-        print_frame(connection.execute(FILES_SQL).pl())
+        print_frame(connection.sql(FILES_SQL).pl())
     return 0
 
 
 def command_query(settings: Settings, arguments: argparse.Namespace) -> int:
     with _reader(settings, arguments.live) as connection:
         try:
-            frame = connection.execute(arguments.sql).pl()
+            relation = connection.sql(arguments.sql)
+            if relation is None:
+                print("ok")
+                return 0
+            frame = relation.pl()
         except duckdb.Error as error:
             print(f"alcap query: {error}", file=sys.stderr)
             return 2
@@ -119,7 +123,7 @@ def command_query(settings: Settings, arguments: argparse.Namespace) -> int:
 
 def command_sources(settings: Settings, arguments: argparse.Namespace) -> int:
     with _reader(settings, arguments.live) as connection:
-        print_frame(connection.execute(FILES_SQL if arguments.files else SOURCES_SQL).pl())
+        print_frame(connection.sql(FILES_SQL if arguments.files else SOURCES_SQL).pl())
     return 0
 
 
@@ -130,7 +134,7 @@ def command_rejected(settings: Settings, arguments: argparse.Namespace) -> int:
         sql += " where file = ?"
         parameters.append(arguments.file)
     with _reader(settings, arguments.live) as connection:
-        print_frame(connection.execute(sql + " order by file, line", parameters).pl())
+        print_frame(connection.sql(sql + " order by file, line", params=parameters).pl())
     return 0
 
 

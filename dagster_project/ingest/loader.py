@@ -163,7 +163,7 @@ def load_source_registry(connection: duckdb.DuckDBPyConnection, raw_dir: Path) -
 
 def read_registry(connection: duckdb.DuckDBPyConnection) -> Registry:
     """The registry as the last registry load wrote it."""
-    frame = connection.execute("select * from raw.source_registry").pl()
+    frame = connection.sql("select * from raw.source_registry").pl()
     return Registry(frame.select(list(REGISTRY_SCHEMA)).cast(REGISTRY_SCHEMA))
 
 

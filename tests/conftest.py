@@ -1,0 +1,114 @@
+"""Shared fixtures: a small raw/ directory written by the test, and a DuckDB file for it."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import duckdb
+import pytest
+
+CLAIMS_HEADER = (
+    "claim_id,subject,product,market_scope,metric,period,value,unit,bound,source_id,location_note"
+)
+
+REGISTRY = """
+sources:
+  - id: test_article
+    kind: article
+    publisher: Test Daily
+    title: A test article
+    url: http://example.invalid/article
+    published: 2019-04-22
+    retrieved: 2026-11-29
+    licence: written for the tests
+    trust: B+
+    dataset: article_claims
+    format: claims_csv
+    files: [claims/test_article.csv]
+  - id: test_second_article
+    kind: article
+    publisher: Test Evening News
+    title: Another test article
+    url: http://example.invalid/second
+    published: 2019-04-28
+    retrieved: 2026-11-29
+    licence: written for the tests
+    trust: A-
+    dataset: article_claims
+    format: claims_csv
+    files: [claims/test_second_article.csv]
+  - id: test_fred_fx
+    kind: statistic
+    publisher: Test Reserve
+    title: Yuan per dollar
+    url: http://example.invalid/fx
+    published: 2025-08
+    retrieved: 2026-11-29
+    licence: public domain
+    trust: A
+    dataset: exchange_rates
+    format: fred_csv
+    files: [statistics/fred_EXCHUS.csv]
+    series: {entity: China, metric: exchange_rate, unit: CNY/USD}
+  - id: test_owid
+    kind: statistic
+    publisher: Test World in Data
+    title: Metal production
+    url: http://example.invalid/owid
+    published: 2020
+    retrieved: 2026-11-29
+    licence: CC BY 4.0
+    trust: A
+    dataset: production_series
+    format: owid_csv
+    files: [statistics/owid_world.csv]
+    series: {unit: kt}
+"""
+
+GOOD_CLAIMS = f"""{CLAIMS_HEADER}
+t1__01,Binzhou aluminium industry,,,output_value,2018,330,billion yuan,exact,test_article,lead paragraph
+t1__02,Yuhang,conductor rail,domestic,market_share,2019,60,%,at_least,test_article,third section
+t1__03,Binzhou,rod,,value_added_per_tonne,2019,500,yuan/t,exact,test_article,ladder quote
+"""
+
+
+def write(path: Path, content: str | bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        # Test bodies start with an unindented f-string header: dedent the lines after it.
+        first, _, rest = content.lstrip("\n").partition("\n")
+        path.write_text(first + "\n" + textwrap.dedent(rest), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def raw_dir(tmp_path: Path) -> Path:
+    """A valid raw/ directory; tests break one file at a time."""
+    raw = tmp_path / "raw"
+    write(raw / "sources.yml", REGISTRY)
+    write(raw / "claims/test_article.csv", GOOD_CLAIMS)
+    write(
+        raw / "claims/test_second_article.csv",
+        f"""{CLAIMS_HEADER}
+        t2__01,Binzhou aluminium industry,,,main_business_revenue,2018,3300,亿元,at_least,test_second_article,"second paragraph, revenue"
+        """,
+    )
+    write(
+        raw / "statistics/fred_EXCHUS.csv",
+        "observation_date,EXCHUS\n2019-01-01,6.7863\n2019-02-01,6.7367\n",
+    )
+    write(
+        raw / "statistics/owid_world.csv",
+        "Entity,Code,Year,Aluminium,Bauxite\nWorld,OWID_WRL,2014,53100,250000\n"
+        "World,OWID_WRL,2015,57500,\n",
+    )
+    return raw
+
+
+@pytest.fixture
+def connection(tmp_path: Path):
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as database:
+        yield database
