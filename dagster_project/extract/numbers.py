@@ -1,0 +1,282 @@
+"""Find the figures in a text: numbers with their scale, unit and rate, as written.
+
+Two scans over the text, each one compiled regex:
+- digits: "330billion yuan", "1,650亿元", "0.245mm", "15 ten thousand tons", "4th largest",
+  "No. 1", "2019年";
+- words: "seven consecutive years", "two billion yuan", "one third", "half of", "fourth-largest",
+  "ranked first", "number one", "top ten".
+Each hit becomes a `Mention`: span, value (scale and unit multiplier applied), canonical unit
+(or None for a bare number), and what kind of figure it is. Deciding which mentions are
+claims (bare numbers, dates, list names) is the extractor's job, not this module's.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from dagster_project.extract.units import (
+    COUNT_NOUNS,
+    PREFIX_CURRENCY,
+    RATE_PATTERN,
+    SCALE_PATTERN,
+    UNIT_PATTERN,
+    apply_rate,
+    canonical_rate,
+    canonical_scale,
+    canonical_unit,
+)
+
+NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+
+WORD_VALUES = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+    "seventy": 70, "eighty": 80, "ninety": 90,
+}  # fmt: skip
+ORDINAL_VALUES = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
+    "eighth": 8, "ninth": 9, "tenth": 10,
+}  # fmt: skip
+FRACTION_DENOMINATORS = {
+    "half": 2, "halves": 2, "third": 3, "thirds": 3, "quarter": 4, "quarters": 4, "fourth": 4,
+    "fourths": 4, "fifth": 5, "fifths": 5, "sixth": 6, "sixths": 6, "eighth": 8, "eighths": 8,
+    "tenth": 10, "tenths": 10,
+}  # fmt: skip
+NUMERATORS = {"one": 1, "a": 1, "two": 2, "three": 3, "four": 4}
+
+_TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
+_ONES = "one|two|three|four|five|six|seven|eight|nine"
+_TEENS = "ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen"
+WORD_NUMBER = rf"(?:(?:{_TENS})(?:[\s-](?:{_ONES})(?![a-z]))?|{_TEENS}|{_ONES})"
+
+_TAIL = re.compile(
+    rf"(?:[\s-]?(?P<scale>{SCALE_PATTERN}))?"
+    rf"(?:(?P<unit_gap>[\s-]?)(?P<unit>{UNIT_PATTERN}))?"
+    rf"(?:{RATE_PATTERN})?",
+    re.IGNORECASE,
+)
+_STOP_WORDS = (
+    "of|are|is|was|were|be|been|in|to|the|a|an|and|or|for|with|from|by|on|at|than|that|"
+    "which|who|this|these|its|their|has|have|had|will|would|per|as|into|over|about|yuan|"
+    "tons|tonnes|percent|year|years"
+)
+_COUNT_TAIL = re.compile(
+    rf"(?:\s+(?!(?:{_STOP_WORDS})\b)[A-Za-z][a-z-]*){{0,2}}?\s+"
+    rf"(?P<noun>{'|'.join(sorted(COUNT_NOUNS, key=len, reverse=True))})(?![A-Za-z])"
+    rf"(?:{RATE_PATTERN})?",
+    re.IGNORECASE,
+)
+DIGITS = re.compile(rf"{NUMBER}(?P<ordinal>st|nd|rd|th)?(?![a-z])|{NUMBER}", re.IGNORECASE)
+WORDS = re.compile(
+    r"\b(?:"
+    r"(?P<fraction>(?:one|a|two|three|four)[\s-](?:halves|half|thirds|third|quarters|quarter"
+    r"|fourths|fourth|fifths|fifth|sixths|sixth|eighths|eighth|tenths|tenth))"
+    r"|(?P<half>half)"
+    r"|(?P<ordinal>first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)"
+    rf"|(?P<number>{WORD_NUMBER})"
+    r"|(?P<number_one>number\s+one)"
+    r"|(?P<top>top)"
+    r")\b",
+    re.IGNORECASE,
+)
+_SUPERLATIVE = re.compile(
+    r"[\s-]+(?:largest|biggest|greatest|highest|leading|strongest|most|place|position|spot)\b"
+    r"|\s+(?:in|among)\s+(?:the\s+|its\s+|this\s+)?(?:country|nation|world|industry|province"
+    r"|city|china|domestic|global|market|sector|same)\b(?![^.;,]{0,40}?\bto\s+[a-z]+)",
+    re.IGNORECASE,
+)
+_RANK_BEFORE = re.compile(
+    r"(?:rank|ranks|ranked|ranking|placed|came|stood|ranking\s+the|ranked\s+as)"
+    r"(?:\s+the)?\s+$",
+    re.IGNORECASE,
+)
+_NO_BEFORE = re.compile(r"(?:\bNo|\bNO|\bno)\.?\s?$")
+_TOP_TAIL = re.compile(rf"\s+(?P<n>\d{{1,3}}|{WORD_NUMBER})\b", re.IGNORECASE)
+_PREFIX_BEFORE = re.compile(r"(?:\b(?:RMB|CNY|USD)|\bUS\$|\$|¥|￥)\s?$", re.IGNORECASE)
+_PLAN = re.compile(r"[\s-]year[\s-]plan", re.IGNORECASE)
+_BASIS_ONE = re.compile(r"(?:one|each|every|per|a|1)\s+(?:metric\s+)?(?:tonnes?|tons?)\b", re.I)
+
+
+@dataclass(slots=True)
+class Mention:
+    start: int
+    end: int
+    value: float
+    unit: str | None  # canonical unit, None for a bare number
+    kind: str  # number | year | rank | fraction
+    has_scale: bool = False
+    noun: str | None = None  # count noun, when the unit came from one
+    number_end: int = 0  # end of the number itself (before scale and unit)
+    rate: str | None = None  # '/t' or '/yr' as written after the unit
+    integer: bool = False  # written as plain digits without separators or decimals
+
+
+def scan(text: str, start: int = 0, end: int | None = None) -> list[Mention]:
+    """All figure mentions in text[start:end], in order of position."""
+    end = len(text) if end is None else end
+    mentions: list[Mention] = []
+    for match in DIGITS.finditer(text, start, end):
+        mention = _digit_mention(text, match, end)
+        if mention is not None:
+            mentions.append(mention)
+    for match in WORDS.finditer(text, start, end):
+        mention = _word_mention(text, match, end)
+        if mention is not None:
+            mentions.append(mention)
+    mentions.sort(key=lambda m: m.start)
+    return _drop_overlaps(mentions)
+
+
+def _drop_overlaps(mentions: list[Mention]) -> list[Mention]:
+    kept: list[Mention] = []
+    for mention in mentions:
+        if kept and mention.start < kept[-1].end:
+            continue
+        kept.append(mention)
+    return kept
+
+
+def _number_value(written: str) -> float:
+    return float(written.replace(",", ""))
+
+
+def _digit_mention(text: str, match: re.Match[str], limit: int) -> Mention | None:
+    start, number_end = match.start(), match.end()
+    previous = text[start - 1] if start else " "
+    if previous.isascii() and (previous.isalnum() or previous in "._"):
+        return None  # part of a code or a longer token: A380, ISO9001, 3.5.1
+    if previous == "-" and start >= 2 and text[start - 2].isascii() and text[start - 2].isalpha():
+        return None  # COVID-19, Su-27
+    ordinal = match.group("ordinal")
+    written = match.group(0)
+    if ordinal:
+        written = written[: -len(ordinal)]
+    value = _number_value(written)
+    integer = written.isdigit()
+    if ordinal:
+        return _rank_if_ranked(text, start, number_end, value, limit)
+    if _NO_BEFORE.search(text, max(0, start - 4), start):
+        no_start = text.rfind("N", max(0, start - 4), start)
+        if no_start < 0:
+            no_start = text.rfind("n", max(0, start - 4), start)
+        return Mention(no_start, number_end, value, "rank", "rank", number_end=number_end)
+    mention = _with_tail(text, start, number_end, value, limit, integer)
+    if mention.end < limit and text[mention.end : mention.end + 1].isascii():
+        following = text[mention.end]
+        if following.isalnum() and mention.unit is None and not mention.has_scale:
+            return None  # 5G, 3D
+    prefix = _PREFIX_BEFORE.search(text, max(0, start - 5), start)
+    if prefix and mention.unit in (None, "CNY", "USD"):
+        mention.unit = mention.unit or PREFIX_CURRENCY[prefix.group(0).strip().lower()]
+        mention.start = prefix.start()
+    return mention
+
+
+def _with_tail(
+    text: str, start: int, number_end: int, value: float, limit: int, integer: bool
+) -> Mention:
+    tail = _TAIL.match(text, number_end, limit)
+    scale_word = tail.group("scale")
+    unit_word = tail.group("unit")
+    unit, multiplier = canonical_unit(unit_word)
+    end = number_end
+    if scale_word:
+        end = tail.end("scale")
+    if unit_word:
+        if unit_word == "年" and integer and 1900 <= value <= 2100:
+            unit, unit_word = None, None  # 2019年 is a date
+        elif unit is not None:
+            end = tail.end("unit")
+    rate = None
+    if unit is not None and tail.group("rate") is not None or tail.group("annually"):
+        rate = canonical_rate(tail.group("rate"), tail.group("annually"))
+        if unit is not None and rate is not None:
+            end = tail.end()
+    noun = None
+    if unit is None:
+        count = _COUNT_TAIL.match(text, end, limit)
+        if count is not None:
+            noun = count.group("noun").lower()
+            unit = "count"
+            rate = canonical_rate(count.group("rate"), count.group("annually"))
+            end = count.end() if rate else count.end("noun")
+    if unit is not None:
+        unit = apply_rate(unit, rate)
+        if noun in ("cans", "can") and unit == "count/t":
+            unit = "cans/t"
+    value = value * canonical_scale(scale_word) * multiplier
+    return Mention(
+        start,
+        end,
+        value,
+        unit,
+        "number",
+        has_scale=bool(scale_word),
+        noun=noun,
+        number_end=number_end,
+        rate=rate,
+        integer=integer,
+    )
+
+
+def _rank_if_ranked(
+    text: str, start: int, ordinal_end: int, value: float, limit: int
+) -> Mention | None:
+    superlative = _SUPERLATIVE.match(text, ordinal_end, limit)
+    if superlative is not None:
+        word_end = superlative.end()
+        if superlative.group(0).lstrip(" -").split()[0].lower() in ("in", "among"):
+            word_end = ordinal_end
+        return Mention(start, word_end, value, "rank", "rank", number_end=ordinal_end)
+    if _RANK_BEFORE.search(text, max(0, start - 24), start):
+        return Mention(start, ordinal_end, value, "rank", "rank", number_end=ordinal_end)
+    return None
+
+
+def _word_value(word: str) -> float:
+    total = 0
+    for part in re.split(r"[\s-]+", word.lower()):
+        total += WORD_VALUES[part]
+    return float(total)
+
+
+def _word_mention(text: str, match: re.Match[str], limit: int) -> Mention | None:
+    start, end = match.start(), match.end()
+    group = match.lastgroup
+    if group == "fraction":
+        numerator, denominator = re.split(r"[\s-]", match.group(0).lower())
+        value = NUMERATORS[numerator] / FRACTION_DENOMINATORS[denominator]
+        if numerator == "a" and denominator in ("half",):
+            return None  # "half a year", "a half"
+        return Mention(start, end, value, "ratio", "fraction", number_end=end)
+    if group == "half":
+        before = text[max(0, start - 12) : start].lower()
+        after = text[end : end + 4].lower()
+        if before.endswith(("first ", "second ", "and a ", "one and ")) or not after.startswith(
+            " of"
+        ):
+            return None
+        return Mention(start, end, 0.5, "ratio", "fraction", number_end=end)
+    if group == "ordinal":
+        return _rank_if_ranked(text, start, end, float(ORDINAL_VALUES[match.group(0).lower()]), limit)
+    if group == "number_one":
+        return Mention(start, end, 1.0, "rank", "rank", number_end=end)
+    if group == "top":
+        tail = _TOP_TAIL.match(text, end, limit)
+        if tail is None or match.group(0) == "Top":
+            return None  # "Top 500 Enterprises" is a list's name
+        written = tail.group("n")
+        value = float(written) if written.isdigit() else _word_value(written)
+        return Mention(start, tail.end(), value, "rank", "rank_top", number_end=tail.end())
+    written = match.group(0)
+    if _PLAN.match(text, end, limit):
+        return None  # Five-Year Plan
+    mention = _with_tail(text, start, end, _word_value(written), limit, integer=False)
+    if mention.unit is None:
+        return None  # "one of the", "two sides": spelled numbers count only with a unit
+    if mention.unit == "t" and _BASIS_ONE.match(text, start, limit) and mention.value == 1:
+        return None  # "one tonne of aluminium" is the basis of a per-tonne figure
+    return mention

@@ -1,0 +1,190 @@
+"""The whole pipeline through its public surface: `alcap refresh` (Dagster) into a temp home.
+
+One refresh of the shipped raw/ data is materialised once per test session; the tests then
+read the published snapshot the way a BI user or analyst would.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from dagster_project.settings import PROJECT_ROOT
+
+ALCAP = [sys.executable, "-m", "dagster_project.cli"]
+
+
+def run_alcap(home: Path, raw: Path, *arguments: str) -> subprocess.CompletedProcess:
+    environment = {
+        **os.environ,
+        "ALCAP_HOME": str(home),
+        "ALCAP_RAW_DIR": str(raw),
+        "DAGSTER_HOME": str(home / "dagster_home"),
+    }
+    return subprocess.run(
+        [*ALCAP, *arguments],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=PROJECT_ROOT,
+    )
+
+
+@pytest.fixture(scope="session")
+def refreshed(tmp_path_factory) -> Path:
+    home = tmp_path_factory.mktemp("alcap_home")
+    result = run_alcap(home, PROJECT_ROOT / "raw", "refresh")
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    return home
+
+
+@pytest.fixture(scope="session")
+def snapshot(refreshed):
+    with duckdb.connect(str(refreshed / "serving" / "alcap.duckdb"), read_only=True) as database:
+        yield database
+
+
+def rows(snapshot, sql, parameters=()):
+    return snapshot.execute(sql, list(parameters)).fetchall()
+
+
+def test_refresh_builds_every_mart_and_keeps_run_history(refreshed, snapshot):
+    marts = {name for (name,) in rows(snapshot, "select table_name from information_schema.tables where table_schema = 'marts'")}
+    assert {
+        "fct_claims",
+        "fct_cluster_output_value",
+        "fct_market_share",
+        "fct_value_added_ladder",
+        "dim_sources",
+        "dim_companies",
+        "dim_chain_stages",
+        "dim_metrics",
+    } <= marts
+    assert any((refreshed / "dagster_home").iterdir()), "run history is persisted in DAGSTER_HOME"
+
+
+def test_counts_reconcile_for_every_file(snapshot):
+    assert rows(snapshot, "select file from raw.file_loads where rows_read <> rows_loaded + rows_rejected") == []
+    loaded = rows(snapshot, "select sum(rows_loaded) from raw.file_loads where dataset in ('article_claims', 'point_statistics')")[0][0]
+    claims = rows(snapshot, "select count(*) from marts.fct_claims")[0][0]
+    assert claims == loaded, "every loaded claim reaches fct_claims"
+
+
+def test_every_mart_row_carries_a_source_id(snapshot):
+    for (table,) in rows(snapshot, "select table_name from information_schema.tables where table_schema = 'marts' and table_name like 'fct_%'"):
+        columns = [c for (c,) in rows(snapshot, "select column_name from information_schema.columns where table_schema = 'marts' and table_name = ? and column_name like '%source_id%'", [table])]
+        assert columns, f"marts.{table} has no source id column"
+        missing = rows(snapshot, f"select count(*) from marts.{table} where {columns[0]} is null")[0][0]
+        assert missing == 0, f"marts.{table}: {missing} rows without {columns[0]}"
+
+
+def test_2018_output_value_is_330_billion_with_conflicting_claims(snapshot):
+    (value, low, high, claims_count), = rows(
+        snapshot,
+        "select output_value_cny, output_value_low_cny, output_value_high_cny, claims_count"
+        " from marts.fct_cluster_output_value where year = 2018",
+    )
+    assert value == pytest.approx(330e9)
+    assert claims_count >= 3 and low <= 100e9 and high >= 330e9
+
+
+def test_growth_2018_to_2024(snapshot):
+    (value, previous_year, cagr), = rows(
+        snapshot,
+        "select output_value_cny, previous_year, cagr_since_previous_year"
+        " from marts.fct_cluster_output_value where year = 2024",
+    )
+    assert value == pytest.approx(471.1e9)
+    assert previous_year == 2018
+    assert cagr == pytest.approx((471.1 / 330) ** (1 / 6) - 1, rel=1e-3)
+
+
+def test_yuhang_conductor_rail_share_is_at_least_sixty_percent(snapshot):
+    found = rows(
+        snapshot,
+        "select share_low, share_high, row_origin from marts.fct_market_share"
+        " where entity_id like '%yuhang%' and market_scope = 'domestic'",
+    )
+    assert (0.60, 1.0, "claimed") in [(round(low, 4), high, origin) for low, high, origin in found]
+
+
+def test_china_share_of_world_output_for_each_year_with_data(snapshot):
+    shares = dict(
+        rows(
+            snapshot,
+            "select year, share_reported from marts.fct_market_share"
+            " where entity_id = 'china' and market_scope = 'world' and row_origin = 'computed'"
+            " and product like '%aluminium%'",
+        )
+    )
+    assert set(range(1990, 2016)) <= set(shares)
+    assert 0.05 < shares[1990] < 0.07  # 854 / 15,367 kt
+    assert shares[2015] > 0.5
+    assert 2024 in shares and shares[2024] == pytest.approx(43.38 / 72.76, rel=0.01)
+
+
+def test_value_added_ladder_compares_both_2019_sources(snapshot):
+    ladder = rows(
+        snapshot,
+        "select stage_id, source_id, value_added_cny_per_tonne, claim_kind"
+        " from marts.fct_value_added_ladder where year = 2019 order by stage_order, source_id",
+    )
+    by_stage: dict[str, dict[str, float]] = {}
+    for stage, source, value, _ in ladder:
+        by_stage.setdefault(stage, {})[source] = value
+    furniture = by_stage["furniture"]
+    assert len(furniture) >= 2, "both sources stand side by side for furniture"
+    absolute, from_percent = sorted(furniture.values())[::-1][0], min(furniture.values())
+    assert absolute == pytest.approx(80_000)
+    assert 60_000 < from_percent < 90_000  # +570 % of the 2019 ingot value
+    assert len(by_stage["rod_billet"]) >= 2
+
+
+def test_failed_refresh_does_not_replace_the_published_snapshot(refreshed, tmp_path):
+    """A claim whose subject no alias resolves fails a dbt test: nothing is published."""
+    home = tmp_path / "home"
+    shutil.copytree(refreshed, home, ignore=shutil.ignore_patterns("dagster_home"))
+    before = (home / "serving" / "alcap.duckdb").stat().st_mtime_ns
+    raw = tmp_path / "raw"
+    shutil.copytree(PROJECT_ROOT / "raw", raw)
+    claims = next((raw / "claims").glob("*.csv"))
+    source_id = claims.stem
+    with claims.open("a", encoding="utf-8") as handle:
+        handle.write(f"zz__unknown,Atlantis Aluminium,,,output_value,2019,1,billion yuan,exact,{source_id},test\n")
+    result = run_alcap(home, raw, "refresh")
+    assert result.returncode != 0
+    assert "snapshot was not replaced" in result.stdout
+    assert (home / "serving" / "alcap.duckdb").stat().st_mtime_ns == before
+
+
+def test_cli_query_prints_a_readable_table(refreshed):
+    result = run_alcap(
+        refreshed,
+        PROJECT_ROOT / "raw",
+        "query",
+        "select year, output_value_cny from marts.fct_cluster_output_value order by year",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "output_value_cny" in result.stdout and "2018" in result.stdout
+    assert "330,000,000,000" in result.stdout
+
+
+def test_cli_query_reports_sql_errors_clearly(refreshed):
+    result = run_alcap(refreshed, PROJECT_ROOT / "raw", "query", "select * from no_such_table")
+    assert result.returncode == 2
+    assert "no_such_table" in result.stderr
+
+
+def test_cli_sources_lists_registry_with_counts(refreshed, snapshot):
+    result = run_alcap(refreshed, PROJECT_ROOT / "raw", "sources")
+    assert result.returncode == 0, result.stderr
+    for (source_id,) in rows(snapshot, "select source_id from raw.source_registry"):
+        assert source_id in result.stdout
+    assert "rows_rejected" in result.stdout
