@@ -54,7 +54,7 @@ WORD_NUMBER = rf"(?:(?:{_TENS})(?:[\s-](?:{_ONES})(?![a-z]))?|{_TEENS}|{_ONES})"
 
 _TAIL = re.compile(
     rf"(?:[\s-]?(?P<scale>{SCALE_PATTERN}))?"
-    rf"(?:(?P<unit_gap>[\s-]?)(?P<unit>{UNIT_PATTERN}))?"
+    rf"(?:[\s-]?(?P<unit>{UNIT_PATTERN}))?"
     rf"(?:{RATE_PATTERN})?",
     re.IGNORECASE,
 )
@@ -69,7 +69,7 @@ _COUNT_TAIL = re.compile(
     rf"(?:{RATE_PATTERN})?",
     re.IGNORECASE,
 )
-DIGITS = re.compile(rf"{NUMBER}(?P<ordinal>st|nd|rd|th)?(?![a-z])|{NUMBER}", re.IGNORECASE)
+DIGITS = re.compile(rf"{NUMBER}(?:(?P<ordinal>st|nd|rd|th)(?![a-z]))?", re.IGNORECASE)
 WORDS = re.compile(
     r"\b(?:"
     r"(?P<fraction>(?:one|a|two|three|four)[\s-](?:halves|half|thirds|third|quarters|quarter"
@@ -93,11 +93,10 @@ _RANK_BEFORE = re.compile(
     r"(?:\s+the)?\s+$",
     re.IGNORECASE,
 )
-_NO_BEFORE = re.compile(r"(?:\bNo|\bNO|\bno)\.?\s?$")
+_NO_BEFORE = re.compile(r"\b(?:No|NO|no)\.\s?$|\b(?:No|NO)\s$")
 _TOP_TAIL = re.compile(rf"\s+(?P<n>\d{{1,3}}|{WORD_NUMBER})\b", re.IGNORECASE)
 _PREFIX_BEFORE = re.compile(r"(?:\b(?:RMB|CNY|USD)|\bUS\$|\$|¥|￥)\s?$", re.IGNORECASE)
 _PLAN = re.compile(r"[\s-]year[\s-]plan", re.IGNORECASE)
-_BASIS_ONE = re.compile(r"(?:one|each|every|per|a|1)\s+(?:metric\s+)?(?:tonnes?|tons?)\b", re.I)
 
 
 @dataclass(slots=True)
@@ -112,6 +111,9 @@ class Mention:
     number_end: int = 0  # end of the number itself (before scale and unit)
     rate: str | None = None  # '/t' or '/yr' as written after the unit
     integer: bool = False  # written as plain digits without separators or decimals
+    scale: float = 1.0  # the scale word's factor (billion → 1e9)
+    multiplier: float = 1.0  # the unit word's factor (microns → 0.001 mm)
+    bound: str | None = None  # set for the two ends of a range
 
 
 def scan(text: str, start: int = 0, end: int | None = None) -> list[Mention]:
@@ -158,11 +160,9 @@ def _digit_mention(text: str, match: re.Match[str], limit: int) -> Mention | Non
     integer = written.isdigit()
     if ordinal:
         return _rank_if_ranked(text, start, number_end, value, limit)
-    if _NO_BEFORE.search(text, max(0, start - 4), start):
-        no_start = text.rfind("N", max(0, start - 4), start)
-        if no_start < 0:
-            no_start = text.rfind("n", max(0, start - 4), start)
-        return Mention(no_start, number_end, value, "rank", "rank", number_end=number_end)
+    number_sign = _NO_BEFORE.search(text, max(0, start - 6), start)
+    if number_sign is not None:
+        return Mention(number_sign.start(), number_end, value, "rank", "rank", number_end=number_end)
     mention = _with_tail(text, start, number_end, value, limit, integer)
     if mention.end < limit and text[mention.end : mention.end + 1].isascii():
         following = text[mention.end]
@@ -191,9 +191,9 @@ def _with_tail(
         elif unit is not None:
             end = tail.end("unit")
     rate = None
-    if unit is not None and tail.group("rate") is not None or tail.group("annually"):
+    if unit is not None:
         rate = canonical_rate(tail.group("rate"), tail.group("annually"))
-        if unit is not None and rate is not None:
+        if rate is not None:
             end = tail.end()
     noun = None
     if unit is None:
@@ -207,11 +207,11 @@ def _with_tail(
         unit = apply_rate(unit, rate)
         if noun in ("cans", "can") and unit == "count/t":
             unit = "cans/t"
-    value = value * canonical_scale(scale_word) * multiplier
+    scale = canonical_scale(scale_word)
     return Mention(
         start,
         end,
-        value,
+        value * scale * multiplier,
         unit,
         "number",
         has_scale=bool(scale_word),
@@ -219,6 +219,8 @@ def _with_tail(
         number_end=number_end,
         rate=rate,
         integer=integer,
+        scale=scale,
+        multiplier=multiplier,
     )
 
 
@@ -270,6 +272,8 @@ def _word_mention(text: str, match: re.Match[str], limit: int) -> Mention | None
             return None  # "Top 500 Enterprises" is a list's name
         written = tail.group("n")
         value = float(written) if written.isdigit() else _word_value(written)
+        if value > 100:
+            return None  # "top 500 enterprises" names a list
         return Mention(start, tail.end(), value, "rank", "rank_top", number_end=tail.end())
     written = match.group(0)
     if _PLAN.match(text, end, limit):
@@ -277,6 +281,4 @@ def _word_mention(text: str, match: re.Match[str], limit: int) -> Mention | None
     mention = _with_tail(text, start, end, _word_value(written), limit, integer=False)
     if mention.unit is None:
         return None  # "one of the", "two sides": spelled numbers count only with a unit
-    if mention.unit == "t" and _BASIS_ONE.match(text, start, limit) and mention.value == 1:
-        return None  # "one tonne of aluminium" is the basis of a per-tonne figure
     return mention

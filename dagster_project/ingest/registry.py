@@ -156,7 +156,8 @@ def _validate_entry(entry: object, line: int) -> dict:
     if file_format not in DATASETS[dataset]:
         raise ValueError(f"source {source_id}: format {file_format!r} does not load {dataset}")
     for name in ("published", "retrieved"):
-        if not _DATE.match(str(entry[name])):
+        # A page that shows no date at all may say `published: null`; a wrong date may not.
+        if (entry[name] is not None or name == "retrieved") and not _DATE.match(str(entry[name])):
             raise ValueError(f"source {source_id}: {name} {entry[name]!r} is not YYYY[-MM[-DD]]")
     grade = _text(entry["trust"]) or ""
     rank = trust_rank(grade)
@@ -172,7 +173,7 @@ def _validate_entry(entry: object, line: int) -> dict:
         "publisher": _text(entry["publisher"]),
         "title": _text(entry["title"]),
         "url": _text(entry["url"]),
-        "published": str(entry["published"]),
+        "published": _text(entry["published"]),
         "retrieved": str(entry["retrieved"]),
         "licence": _text(entry["licence"]),
         "trust": grade,
