@@ -54,6 +54,11 @@ def print_frame(frame: pl.DataFrame, output_format: str = "table") -> None:
     elif output_format == "json":
         sys.stdout.write(frame.write_ndjson())
     else:
+        # Thousands separators help with yuan and tonnes, not with years: show years as text.
+        years = [
+            name for name, dtype in frame.schema.items() if "year" in name and dtype.is_integer()
+        ]
+        frame = frame.with_columns(pl.col(years).cast(pl.String))
         with pl.Config(
             tbl_rows=-1,
             tbl_cols=-1,
@@ -76,7 +81,11 @@ def command_refresh(settings: Settings, arguments: argparse.Namespace) -> int:
 
     job = defs.get_job_def("refresh")
     with dg.DagsterInstance.get() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
+        result = job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": arguments.log_level}}}},
+        )
     for event in result.all_events:
         if event.is_step_failure:
             print(f"FAILED {event.step_key}: {event.event_specific_data.error.message.strip()}")
@@ -150,7 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
-    commands.add_parser("refresh", help="full refresh through Dagster, then publish")
+    refresh = commands.add_parser("refresh", help="full refresh through Dagster, then publish")
+    refresh.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING"])
     ingest = commands.add_parser("ingest", help="load raw files into DuckDB only (no dbt)")
     ingest.add_argument("datasets", nargs="*", help="datasets to load (default: all)")
 

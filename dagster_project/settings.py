@@ -7,6 +7,7 @@ warehouse path from here (exported as ALCAP_WAREHOUSE for dbt).
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,6 +51,10 @@ class Settings:
         os.environ["ALCAP_RAW_DIR"] = str(self.raw_dir)
         os.environ["ALCAP_WAREHOUSE"] = str(self.warehouse)
         os.environ.setdefault("DAGSTER_HOME", str(self.dagster_home))
+        # dagster-dbt finds `dbt` on PATH: make it the one installed beside this Python.
+        scripts = str(Path(sys.executable).parent)
+        if scripts not in os.environ.get("PATH", "").split(os.pathsep):
+            os.environ["PATH"] = scripts + os.pathsep + os.environ.get("PATH", "")
 
 
 def load_settings() -> Settings:

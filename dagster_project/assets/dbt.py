@@ -1,7 +1,5 @@
 """The dbt project as Dagster assets; dbt tests become asset checks."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,8 +14,24 @@ settings.export()  # the dbt profile reads ALCAP_WAREHOUSE
 dbt_project = DbtProject(
     project_dir=settings.dbt_project_dir, profiles_dir=settings.dbt_project_dir
 )
-# Parse on every load so the asset graph never lags behind the models.
-dbt_project.preparer.prepare(dbt_project)
+
+
+def _manifest_is_stale() -> bool:
+    """True if any project file changed after the manifest was written."""
+    manifest = dbt_project.manifest_path
+    if not manifest.exists():
+        return True
+    written = manifest.stat().st_mtime
+    project_dir = settings.dbt_project_dir
+    folders = ["models", "seeds", "macros", "tests", "snapshots", "analyses"]
+    files = [project_dir / "dbt_project.yml", project_dir / "profiles.yml"]
+    files += [path for folder in folders for path in (project_dir / folder).rglob("*")]
+    return any(path.is_file() and path.stat().st_mtime > written for path in files)
+
+
+# Parse whenever the models changed, so the asset graph never lags behind them.
+if _manifest_is_stale():
+    dbt_project.preparer.prepare(dbt_project)
 
 
 class AlcapTranslator(DagsterDbtTranslator):

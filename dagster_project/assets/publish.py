@@ -1,7 +1,5 @@
 """Publication: runs only after every dbt model and test passed in the same run."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from dagster_project.assets.dbt import alcap_dbt_models

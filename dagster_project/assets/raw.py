@@ -1,7 +1,5 @@
 """One asset per raw table: the registry first, then each dataset it describes."""
 
-from __future__ import annotations
-
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
@@ -58,7 +56,6 @@ def _dataset_asset(dataset: str) -> dg.AssetsDefinition:
     key = ["raw", dataset]
 
     @dg.asset(
-        name=dataset,
         key=key,
         group_name=RAW_GROUP,
         deps=[source_registry],

@@ -31,14 +31,21 @@ _BEFORE = {
         r"|an estimated|estimated|more or less|circa"
     ),
 }
+
+
+def _flexible(words: str) -> str:
+    """Let a space in a phrase match any white space, line breaks included."""
+    return words.replace(" ", r"\s+")
+
+
 _BEFORE_PATTERN = re.compile(
     r"(?<![A-Za-z])(?:"
-    + "|".join(f"(?P<{bound}>{words})" for bound, words in _BEFORE.items())
+    + "|".join(f"(?P<{bound}>{_flexible(words)})" for bound, words in _BEFORE.items())
     + r")\s*$",
     re.IGNORECASE,
 )
 _AFTER_PATTERN = re.compile(
-    r"\s*(?:(?P<at_least>or more|and more|or above|and above|or over|and over|plus|\+|above"
+    r"\s*(?:(?P<at_least>or\s+more|and more|or above|and above|or over|and over|plus|\+|above"
     r"|or higher|and higher)|(?P<at_most>or less|and less|or below|and below|or fewer|at most)"
     r"|(?P<approx>or so|left and right|or thereabouts))(?![A-Za-z])",
     re.IGNORECASE,

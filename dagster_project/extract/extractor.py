@@ -18,7 +18,12 @@ from pathlib import Path
 from dagster_project.extract import bounds, metrics, periods, sentences
 from dagster_project.extract.articles import MAX_ARTICLE_BYTES, read_article
 from dagster_project.extract.numbers import Mention, scan
-from dagster_project.extract.subjects import AliasTable, Mentions, company_names, default_aliases
+from dagster_project.extract.subjects import (
+    AliasTable,
+    SubjectResolver,
+    default_aliases,
+    find_mentions,
+)
 from dagster_project.extract.units import ANNUAL_UNITS, PER_TONNE_UNITS
 
 OUTPUT_FIELDS = (
@@ -133,15 +138,19 @@ _LIST_NAME = re.compile(r"(?:\bFortune(?:\s+Global)?|\bGlobal|\bTop|\bTOP)\s+$")
 _CODE = re.compile(r"\b(?:code|codes|No\.|number|tel|phone|room|grade)\s*[:：]?\s*$", re.I)
 _RANGE_GAP = re.compile(r"\s*(?:-|–|—|~|～|to|and)\s*$", re.IGNORECASE)
 _BETWEEN = re.compile(r"\bbetween\s+$", re.IGNORECASE)
-_FROM = re.compile(r"\bfrom\s+$", re.IGNORECASE)
+_FROM = re.compile(r"(?<!\brange\s)(?<!\branges\s)(?<!\branged\s)(?<!\bvaries\s)\bfrom\s+$", re.I)
 _OF_AFTER = re.compile(r"\s+of\b")
 _PER_TONNE_BASIS = re.compile(
     r"\b(?:one|each|every|per|a|1)\s+(?:metric\s+)?(?:tonnes?|tons?)\b", re.IGNORECASE
+)
+_ANNUAL_AFTER = re.compile(
+    r"[^,;.\d]{0,30}?\b(?:a|per|each|every)\s+year\b|[^,;.\d]{0,30}?\bannually\b", re.I
 )
 _ANNUAL = re.compile(
     r"\b(?:annual|annually|yearly|per\s+year|a\s+year|per\s+annum|each\s+year|every\s+year)\b",
     re.IGNORECASE,
 )
+_CLAUSE_BREAK = re.compile(r"[,;:()，；：]")
 _MONEY_WORD = re.compile(r"\b(?:yuan|RMB|dollars?)\b|元", re.IGNORECASE)
 _PRODUCT_NOUNS = frozenset({"wheels", "pistons", "pieces", "sets", "vehicles", "cans", "products"})
 
@@ -217,10 +226,8 @@ def _extract(
         if token.role == "date" and token.start not in anchored:
             date_years.setdefault(token.sentence, []).append(token)
 
-    alias_mentions = Mentions.find(text, table, start, end)
-    company_cache: dict[int, list[tuple[int, int, str]]] = {}
+    resolver = SubjectResolver(text, spans, find_mentions(text, table, start, end), default_subject)
     keyword_cache: dict[int, list[metrics.Keyword]] = {}
-    last_fallback: tuple[int, str] | None = None
 
     items: list[tuple[Mention, int, str | None]] = [(m, i, None) for m, i in kept]
     items += [
@@ -230,39 +237,16 @@ def _extract(
     ]
     items.sort(key=lambda item: item[0].start)
 
+    kept_spans = [(mention.start, mention.end) for mention, _index in kept]
     candidates: list[Candidate] = []
     for mention, index, year_role in items:
         sentence_start, sentence_end = spans[index]
         unit = mention.unit or "count"
 
-        # Subject: nearest entity before the figure in its sentence, else the sentence's
-        # first entity after it, else the latest entity before the sentence, else default.
-        subject = alias_mentions.last_before(mention.start, sentence_start)
-        if subject is None:
-            subject = alias_mentions.first_in(mention.end, sentence_end)
-        if subject is None:
-            names = company_cache.get(index)
-            if names is None:
-                names = list(company_names(text, sentence_start, sentence_end))
-                company_cache[index] = names
-            before = [name for name in names if name[1] <= mention.start]
-            chosen = before[-1] if before else (names[0] if names else None)
-            if chosen is not None:
-                subject = chosen[2]
-                last_fallback = (chosen[0], subject)
-        if subject is None:
-            previous_index = bisect_right(alias_mentions.ends, sentence_start) - 1
-            previous_position = -1
-            if previous_index >= 0:
-                previous_position = alias_mentions.starts[previous_index]
-                subject = alias_mentions.entities[previous_index]
-            if last_fallback is not None and last_fallback[0] > previous_position:
-                subject = last_fallback[1]
-        if subject is None:
-            subject = default_subject
+        subject = resolver.subject(mention.start, mention.end, index)
 
         # Units: a per-tonne basis earlier in the sentence; annual capacities.
-        if unit in PER_TONNE_UNITS and _PER_TONNE_BASIS.search(text, sentence_start, mention.start):
+        if unit in PER_TONNE_UNITS and _per_tonne_basis(text, sentence_start, mention, kept_spans):
             unit = PER_TONNE_UNITS[unit]
 
         keywords = keyword_cache.get(index)
@@ -275,10 +259,16 @@ def _extract(
             metric = "founding_year"
         else:
             metric = metrics.guess(unit, mention.start, mention.end, keywords, mention.noun)
+            metric = metrics.refine(metric, text, sentence_start, sentence_end)
         if unit in ANNUAL_UNITS and (unit != "count" or mention.noun in _PRODUCT_NOUNS):
             window = max(sentence_start, mention.start - 80)
-            if metric == "capacity" or _ANNUAL.search(text, window, mention.start):
+            if (
+                metric == "capacity"
+                or _ANNUAL.search(text, window, mention.start)
+                or _ANNUAL_AFTER.match(text, mention.end, sentence_end)
+            ):
                 unit = ANNUAL_UNITS[unit]
+                metric = metrics.for_unit(metric, unit)
 
         if mention.bound is not None:
             bound = mention.bound
@@ -308,6 +298,19 @@ def _extract(
             )
         )
     return candidates
+
+
+def _per_tonne_basis(
+    text: str, sentence_start: int, mention: Mention, spans: list[tuple[int, int]]
+) -> bool:
+    """'one tonne of aluminium ... adds 500 yuan': a basis earlier in the sentence, not inside
+    another figure ('3,000 cans per tonne')."""
+    for match in _PER_TONNE_BASIS.finditer(text, sentence_start, mention.start):
+        index = bisect_right(spans, (match.start(), len(text))) - 1
+        if index >= 0 and spans[index][0] <= match.start() < spans[index][1]:
+            continue
+        return True
+    return False
 
 
 def _is_year(mention: Mention) -> bool:
@@ -360,13 +363,20 @@ def _period(
     as_of_rule: str,
     sentence_start: int,
 ) -> tuple[str | None, str]:
-    tokens = date_years.get(index)
-    if tokens:
-        nearest = min(
-            tokens,
-            key=lambda t: mention.start - t.end if t.end <= mention.start else t.start - mention.end,
-        )
-        return periods.period_label(text, nearest, sentence_start), periods.EXPLICIT
+    """The nearest date year before the figure in its sentence, else one after it in the same
+    clause ("2860亿元 in 2019"), else the article's as-of year."""
+    tokens = date_years.get(index) or []
+    before = [token for token in tokens if token.end <= mention.start]
+    chosen = before[-1] if before else None
+    if chosen is None:
+        for token in tokens:
+            if token.start >= mention.end and not _CLAUSE_BREAK.search(
+                text, mention.end, token.start
+            ):
+                chosen = token
+                break
+    if chosen is not None:
+        return periods.period_label(text, chosen, sentence_start), periods.EXPLICIT
     if as_of is None:
         return None, periods.UNKNOWN
     return str(as_of), as_of_rule

@@ -20,13 +20,14 @@ KEYWORDS: list[tuple[str, frozenset[str], tuple[str, ...]]] = [
     ("output_value", MONEY, ("output value", "industrial output", "gross output", "产值")),
     ("revenue", MONEY, ("revenue", "revenues", "operating income", "sales income",
                         "business income", "income", "turnover", "sales")),
-    ("profit", MONEY, ("profit", "profits", "net profit", "earnings")),
+    ("net_profit", MONEY, ("profit", "profits", "net profit", "earnings")),
     ("tax", MONEY, ("tax", "taxes")),
     ("investment", MONEY, ("investment", "invest", "invested", "investing", "registered capital",
                            "capital", "funds", "fund")),
-    ("exports", MONEY, ("export", "exports", "exported", "overseas sales")),
-    ("price", MONEY | MONEY_PER_TONNE, ("price", "prices", "sells for", "sell for", "sold for",
-                                       "sold at", "selling")),
+    ("exports", MONEY, ("export", "exports", "exported", "overseas sales", "export earnings",
+                        "export value")),
+    ("selling_price", MONEY | MONEY_PER_TONNE, ("price", "prices", "sells for", "sell for",
+                                                "sold for", "sold at", "selling")),
     ("value_added_per_tonne", MONEY_PER_TONNE, ("value added", "added value", "value-added",
                                                 "adds", "add", "added", "increase in value")),
     ("value_added", MONEY, ("value added", "added value", "value-added")),
@@ -36,6 +37,8 @@ KEYWORDS: list[tuple[str, frozenset[str], tuple[str, ...]]] = [
     ("market_share", SHARE, ("market share", "share", "domestic market", "national market",
                              "the market", "market", "accounts for", "accounting for",
                              "account for", "occupies", "occupying")),
+    ("share", SHARE, ("make up", "makes up", "made up", "proportion", "of which", "of whom",
+                      "of the output", "of sales", "of its output")),
     ("growth_rate", frozenset({"percent", "percentage_points"}),
      ("increase", "increased", "growth", "grew", "up", "rose", "rise", "year on year",
       "year-on-year", "higher", "down", "fell", "decline", "declined", "decrease")),
@@ -43,12 +46,14 @@ KEYWORDS: list[tuple[str, frozenset[str], tuple[str, ...]]] = [
     ("production", QUANTITY, ("output", "produce", "produces", "produced", "production",
                               "producing", "make", "makes", "made", "rolls", "rolled",
                               "shipments", "shipped", "sold")),
-    ("thickness", frozenset({"mm"}), ("thick", "thickness", "thin", "thinnest", "thinner")),
-    ("cell_current", frozenset({"kA"}), ("cell", "cells", "electrolytic", "electrolysis",
-                                         "reduction", "potline", "amperage", "current")),
+    ("product_thickness", frozenset({"mm"}), ("thick", "thickness", "thin", "thinnest",
+                                              "thinner")),
+    ("reduction_cell_amperage", frozenset({"kA"}), ("cell", "cells", "electrolytic",
+                                                    "electrolysis", "reduction", "potline",
+                                                    "amperage", "current")),
     ("reuse_cycles", frozenset({"times"}), ("reuse", "reused", "reusable", "turnover",
                                             "cycles", "recycled", "used")),
-    ("density_ratio", SHARE, ("density", "weight", "lighter", "heavier")),
+    ("density_ratio", SHARE, ("density", "weight", "weighs", "lighter", "heavier")),
     ("purity", frozenset({"percent"}), ("purity", "pure")),
     ("yield_rate", frozenset({"percent"}), ("yield", "yield rate", "finished product rate",
                                             "qualified rate", "pass rate")),
@@ -57,13 +62,15 @@ KEYWORDS: list[tuple[str, frozenset[str], tuple[str, ...]]] = [
                                                          "consumption", "consumes",
                                                          "electricity", "power")),
     ("area", frozenset({"m2"}), ("area", "covers", "covering", "floor space", "land")),
-    ("jobs", frozenset({"count"}), ("jobs", "employees", "workers", "staff", "employs",
-                                    "employment", "people")),
+    ("employment", frozenset({"count"}), ("jobs", "employees", "workers", "staff", "employs",
+                                          "employment", "people")),
 ]  # fmt: skip
 
 NOUN_METRICS = {
-    "jobs": "jobs", "job": "jobs", "employees": "jobs", "workers": "jobs", "people": "jobs",
-    "staff": "jobs", "talents": "jobs", "persons": "jobs",
+    "jobs": "employment", "job": "employment", "employees": "employment",
+    "workers": "employment", "people": "employment", "staff": "employment",
+    "talents": "employment", "persons": "employment", "engineers": "employment",
+    "researchers": "employment",
     "patents": "patents", "patent": "patents",
     "enterprises": "enterprise_count", "enterprise": "enterprise_count",
     "companies": "enterprise_count", "company": "enterprise_count", "firms": "enterprise_count",
@@ -76,9 +83,10 @@ NOUN_METRICS = {
 
 UNIT_DEFAULTS = {
     "CNY": "amount", "USD": "amount", "CNY/t": "value_per_tonne", "USD/t": "value_per_tonne",
-    "t": "production", "t/yr": "capacity", "m2": "area", "m2/yr": "capacity", "mm": "thickness",
-    "kA": "cell_current", "percent": "share", "percentage_points": "change", "ratio": "ratio",
-    "count": "count", "count/yr": "capacity", "count/t": "yield", "cans/t": "yield",
+    "t": "production", "t/yr": "capacity", "m2": "area", "m2/yr": "area_capacity",
+    "mm": "product_thickness",
+    "kA": "reduction_cell_amperage", "percent": "share", "percentage_points": "change", "ratio": "ratio",
+    "count": "count", "count/yr": "capacity", "count/t": "yield", "cans/t": "extra_cans_per_tonne",
     "years": "duration", "year": "start_year", "times": "multiple", "rank": "rank",
     "kWh": "power_consumption", "kWh/t": "power_consumption", "MW": "capacity", "m": "length",
 }  # fmt: skip
@@ -110,6 +118,23 @@ def keywords_in(text: str, start: int, end: int) -> list[Keyword]:
         if entries:
             found.append((match.start(), match.end(), entries))
     return found
+
+
+_STEEL = re.compile(r"\bsteel\b", re.IGNORECASE)
+
+
+def refine(metric: str, text: str, sentence_start: int, sentence_end: int) -> str:
+    """Name the reference where the metrics seed has a narrower id."""
+    if metric == "density_ratio" and _STEEL.search(text, sentence_start, sentence_end):
+        return "density_ratio_to_steel"
+    return metric
+
+
+def for_unit(metric: str, unit: str) -> str:
+    """Adjust a metric guessed for a stock unit once the unit became a rate."""
+    if metric == "capacity" and unit == "m2/yr":
+        return "area_capacity"
+    return metric
 
 
 def guess(unit: str, start: int, end: int, keywords: list[Keyword], noun: str | None) -> str:

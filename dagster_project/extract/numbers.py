@@ -63,8 +63,10 @@ _STOP_WORDS = (
     "which|who|this|these|its|their|has|have|had|will|would|per|as|into|over|about|yuan|"
     "tons|tonnes|percent|year|years"
 )
+_FILLER = rf"(?!(?:{_STOP_WORDS})\b)[A-Za-z][a-z-]*"
 _COUNT_TAIL = re.compile(
-    rf"(?:\s+(?!(?:{_STOP_WORDS})\b)[A-Za-z][a-z-]*){{0,2}}?\s+"
+    rf"(?:\s+(?:are|were)(?=\s))?"  # "of whom 300 are researchers"
+    rf"(?:\s+{_FILLER}(?:\s+and\s+{_FILLER})?){{0,2}}?\s+"
     rf"(?P<noun>{'|'.join(sorted(COUNT_NOUNS, key=len, reverse=True))})(?![A-Za-z])"
     rf"(?:{RATE_PATTERN})?",
     re.IGNORECASE,
@@ -96,6 +98,8 @@ _RANK_BEFORE = re.compile(
 _NO_BEFORE = re.compile(r"\b(?:No|NO|no)\.\s?$|\b(?:No|NO)\s$")
 _TOP_TAIL = re.compile(rf"\s+(?P<n>\d{{1,3}}|{WORD_NUMBER})\b", re.IGNORECASE)
 _PREFIX_BEFORE = re.compile(r"(?:\b(?:RMB|CNY|USD)|\bUS\$|\$|¥|￥)\s?$", re.IGNORECASE)
+_PART_OF_YEAR = re.compile(r"\s+of\s+(?:the\s+year\s+)?(?:\d{4}|this|last|the\s+year)\b", re.I)
+_ORDINAL_BEFORE = re.compile(r"\b(?:first|last|past|next)\s+$", re.IGNORECASE)
 _PLAN = re.compile(r"[\s-]year[\s-]plan", re.IGNORECASE)
 
 
@@ -147,22 +151,23 @@ def _number_value(written: str) -> float:
 
 def _digit_mention(text: str, match: re.Match[str], limit: int) -> Mention | None:
     start, number_end = match.start(), match.end()
+    ordinal = match.group("ordinal")
+    if ordinal:
+        number_end -= len(ordinal)
+    number_sign = _NO_BEFORE.search(text, max(0, start - 6), start)
+    if number_sign is not None and not ordinal:
+        value = _number_value(text[start:number_end])
+        return Mention(number_sign.start(), number_end, value, "rank", "rank", number_end=number_end)
     previous = text[start - 1] if start else " "
     if previous.isascii() and (previous.isalnum() or previous in "._"):
         return None  # part of a code or a longer token: A380, ISO9001, 3.5.1
     if previous == "-" and start >= 2 and text[start - 2].isascii() and text[start - 2].isalpha():
         return None  # COVID-19, Su-27
-    ordinal = match.group("ordinal")
-    written = match.group(0)
-    if ordinal:
-        written = written[: -len(ordinal)]
+    written = text[start:number_end]
     value = _number_value(written)
     integer = written.isdigit()
     if ordinal:
-        return _rank_if_ranked(text, start, number_end, value, limit)
-    number_sign = _NO_BEFORE.search(text, max(0, start - 6), start)
-    if number_sign is not None:
-        return Mention(number_sign.start(), number_end, value, "rank", "rank", number_end=number_end)
+        return _rank_if_ranked(text, start, match.end(), value, limit)
     mention = _with_tail(text, start, number_end, value, limit, integer)
     if mention.end < limit and text[mention.end : mention.end + 1].isascii():
         following = text[mention.end]
@@ -250,6 +255,10 @@ def _word_mention(text: str, match: re.Match[str], limit: int) -> Mention | None
     group = match.lastgroup
     if group == "fraction":
         numerator, denominator = re.split(r"[\s-]", match.group(0).lower())
+        if _PART_OF_YEAR.match(text, end, limit) or _ORDINAL_BEFORE.search(
+            text, max(0, start - 8), start
+        ):
+            return None  # "the first three quarters of 2022" is a period
         value = NUMERATORS[numerator] / FRACTION_DENOMINATORS[denominator]
         if numerator == "a" and denominator in ("half",):
             return None  # "half a year", "a half"

@@ -86,7 +86,7 @@ COUNT_NOUNS = (
     "institutes institute colleges college employees employee workers worker jobs job people "
     "persons staff talents experts researchers engineers cans can pieces sets customers customer "
     "clients countries regions products varieties standards awards households wheels pistons "
-    "vehicles members suppliers partners brands orders"
+    "vehicles members suppliers partners brands orders bases developers"
 ).split()
 
 # Rates after a unit. Only the combinations below keep the rate; others keep the base unit.
@@ -99,6 +99,8 @@ RATE_UNITS = {
     ("count", "/yr"): "count/yr",
     ("count", "/t"): "count/t",
     ("cans", "/t"): "cans/t",
+    ("CNY", "/m2"): "CNY/m2",
+    ("USD", "/m2"): "USD/m2",
 }
 
 # What "annual capacity of 15万吨" turns a stock unit into.
@@ -145,11 +147,13 @@ UNIT_PATTERN = (
 )
 RATE_PATTERN = (
     r"(?:\s?/\s?|\s+(?:per|a|an|each|every)\s+)(?:metric\s+)?"
-    r"(?P<rate>tonnes?|tons?|t|years?|annum|yr|吨|年)(?![A-Za-z])"
+    r"(?P<rate>tonnes?|tons?|t|years?|annum|yr|吨|年|square[\s-]?met(?:er|re)s?|sq\.?\s?m|m2|㎡"
+    r"|平方米)(?![A-Za-z])"
     r"|\s+(?P<annually>annually|yearly)(?![A-Za-z])"
 )
 
 _RATE_WORDS = {"tonne": "/t", "ton": "/t", "t": "/t", "吨": "/t", "year": "/yr", "annum": "/yr"}
+_SQUARE = re.compile(r"^(?:square|sq|m2|㎡|平方米)", re.IGNORECASE)
 
 
 def canonical_scale(word: str | None) -> float:
@@ -172,6 +176,8 @@ def canonical_rate(rate: str | None, annually: str | None) -> str | None:
         return "/yr"
     if not rate:
         return None
+    if _SQUARE.match(rate):
+        return "/m2"
     word = rate.lower().rstrip("s") if rate.isascii() else rate
     return _RATE_WORDS.get(word, "/yr" if word in ("yr", "年") else None)
 

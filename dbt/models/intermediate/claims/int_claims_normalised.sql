@@ -1,10 +1,17 @@
 -- Every claim in comparable units. Ingest has already applied scale words (亿, billion, Mt), so
--- value_base is in a base unit; here money becomes CNY (USD converted with the USD/CNY of the
--- claim's own period: the month's rate for a month, the mean of the monthly rates over a quarter,
--- half or year), masses stay in tonnes and percentages become fractions.
+-- value_base is in a base unit; seeds/units.csv says what each base unit becomes in the marts and
+-- by what factor (percent → fraction × 0.01). US dollars have no fixed factor: they are converted
+-- with the USD/CNY of the claim's own period (the month's rate for a month, the mean of the monthly
+-- rates over a quarter, half or year).
 with claims as (
 
     select * from {{ ref('int_claims_resolved') }}
+
+),
+
+units as (
+
+    select * from {{ ref('units') }}
 
 ),
 
@@ -24,11 +31,13 @@ claim_rates as (
         count(*) as rate_months_count,
         min(exchange_rates.source_id) as rate_source_id
     from claims
+    inner join units
+        on claims.unit_base = units.unit_base
     inner join exchange_rates
         on
             claims.period_year = exchange_rates.period_year
             and exchange_rates.period_month between claims.period_first_month and claims.period_last_month
-    where claims.unit_base in ('USD', 'USD/t')
+    where units.dimension in ('money_usd', 'price_usd')
     group by claims.claim_id
 
 ),
@@ -37,20 +46,19 @@ normalised as (
 
     select
         claims.*,
+        units.dimension as unit_dimension,
         claim_rates.cny_per_usd,
+        claim_rates.rate_months_count,
         claim_rates.rate_source_id,
         case
-            when claims.unit_base in ('USD', 'USD/t') then claims.value_base * claim_rates.cny_per_usd
-            when claims.unit_base = 'percent' then claims.value_base / 100.0
-            else claims.value_base
+            when units.dimension in ('money_usd', 'price_usd')
+                then claims.value_base * claim_rates.cny_per_usd
+            else claims.value_base * units.factor_to_mart_unit
         end as value_normalised,
-        case
-            when claims.unit_base = 'USD' then 'CNY'
-            when claims.unit_base = 'USD/t' then 'CNY/t'
-            when claims.unit_base = 'percent' then 'fraction'
-            else claims.unit_base
-        end as unit_normalised
+        units.mart_unit as unit_normalised
     from claims
+    left join units
+        on claims.unit_base = units.unit_base
     left join claim_rates
         on claims.claim_id = claim_rates.claim_id
 

@@ -50,6 +50,7 @@ resolved as (
         claims.subject_as_written,
         entity_aliases.entity_id,
         entities.entity_type,
+        entities.parent_entity_id,
         claims.metric_id,
         metrics.metric_family,
         claims.product_as_written,

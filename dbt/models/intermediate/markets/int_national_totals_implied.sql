@@ -1,12 +1,33 @@
--- National totals (capacity, production ...) for a chain stage and year, from two kinds of
--- evidence: a claim about the country itself (stated), or a source that gives some subject's
+-- National totals (capacity, production) for a chain stage and year, from two kinds of evidence:
+-- a reported claim about the nation itself (stated), or a source that gives some subject's
 -- quantity together with its share of the national total, so that total = quantity ÷ share
--- (implied). Each total keeps the claims it rests on, so that a share recomputed from it can
--- exclude totals that come from the same source as its numerator.
+-- (implied). Which share families imply which totals, from which quantities, is set by the var
+-- national_share_families. Each total keeps the claims it rests on, so that a share recomputed
+-- from it can exclude totals from the same source as its numerator.
+{%- set share_families = var('national_share_families') %}
+
 with claims as (
 
     select * from {{ ref('int_claims_reconciled') }}
     where period_kind = 'year'
+
+),
+
+-- share family → (total family, quantity family), from the var.
+share_bases as (
+
+    {% for share_family, basis in share_families.items() -%}
+    {%- set outer_loop = loop -%}
+    {%- for quantity_family in basis.quantity_families -%}
+    select
+        '{{ share_family }}' as share_family,
+        '{{ basis.total_family }}' as total_family,
+        '{{ quantity_family }}' as quantity_family
+    {% if not (outer_loop.last and loop.last) %}
+    union all
+    {% endif -%}
+    {%- endfor -%}
+    {%- endfor %}
 
 ),
 
@@ -19,20 +40,24 @@ quantities as (
 
 shares as (
 
-    select * from claims
+    select
+        claims.*,
+        share_bases.total_family,
+        share_bases.quantity_family
+    from claims
+    inner join share_bases
+        on claims.metric_family = share_bases.share_family
     where
-        metric_family = 'market_share'
-        and market_scope = 'domestic'
-        and unit_normalised = 'fraction'
-        and bound in ('exact', 'approx')
-        and value_normalised > 0
+        claims.unit_normalised = 'fraction'
+        and claims.bound in ('exact', 'approx')
+        and claims.value_normalised > 0
 
 ),
 
 stated as (
 
     select
-        quantities.metric_family,
+        quantities.metric_family as total_family,
         quantities.product_key,
         quantities.stage_id,
         quantities.period_year,
@@ -41,17 +66,19 @@ stated as (
         'stated' as total_basis,
         quantities.source_id,
         quantities.claim_id as quantity_claim_id,
-        cast(null as {{ dbt.type_string() }}) as share_claim_id,
-        quantities.entity_id as quantity_entity_id
+        cast(null as {{ dbt.type_string() }}) as share_claim_id
     from quantities
-    where quantities.entity_type = 'country' and quantities.is_reported
+    where
+        quantities.entity_id = '{{ var("national_entity_id") }}'
+        and quantities.is_reported
+        and quantities.metric_family in (select total_family from share_bases)
 
 ),
 
 implied as (
 
     select
-        quantities.metric_family,
+        shares.total_family,
         quantities.product_key,
         quantities.stage_id,
         quantities.period_year,
@@ -60,8 +87,7 @@ implied as (
         'implied' as total_basis,
         quantities.source_id,
         quantities.claim_id as quantity_claim_id,
-        shares.claim_id as share_claim_id,
-        quantities.entity_id as quantity_entity_id
+        shares.claim_id as share_claim_id
     from quantities
     inner join shares
         on
@@ -69,7 +95,8 @@ implied as (
             and quantities.entity_id = shares.entity_id
             and quantities.product_key = shares.product_key
             and quantities.period_year = shares.period_year
-    where quantities.entity_type <> 'country'
+            and quantities.metric_family = shares.quantity_family
+    where quantities.entity_id <> '{{ var("national_entity_id") }}'
 
 ),
 
