@@ -79,7 +79,7 @@ def command_refresh(settings: Settings, arguments: argparse.Namespace) -> int:
 
     from dagster_project.definitions import defs
 
-    job = defs.get_job_def("refresh")
+    job = defs.resolve_job_def("refresh")
     with dg.DagsterInstance.get() as instance:
         result = job.execute_in_process(
             instance=instance,

@@ -1,0 +1,69 @@
+"""The Dagster definitions: loadable, and an asset graph without gaps from raw files to serving.
+
+The graph is also compared with a stored snapshot (tests/snapshots/asset_graph.txt), so a
+change to lineage shows up in review. Regenerate it with ALCAP_UPDATE_SNAPSHOTS=1.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+SNAPSHOT = Path(__file__).parent / "snapshots" / "asset_graph.txt"
+
+
+@pytest.fixture(scope="module")
+def graph():
+    from dagster_project.definitions import defs
+
+    dg.Definitions.validate_loadable(defs)
+    return defs.get_repository_def().asset_graph
+
+
+def test_every_asset_is_materialised_by_the_project(graph):
+    """No dbt source dangles: each raw table is the output of an ingest asset."""
+    external = [
+        key.to_user_string() for key in graph.get_all_asset_keys() if not graph.get(key).is_materializable
+    ]
+    assert external == []
+
+
+def test_dbt_sources_depend_on_the_assets_that_load_them(graph):
+    staging = dg.AssetKey(["stg_raw__article_claims"])
+    assert dg.AssetKey(["raw", "article_claims"]) in graph.get(staging).parent_keys
+    assert dg.AssetKey(["raw", "source_registry"]) in graph.get(dg.AssetKey(["raw", "article_claims"])).parent_keys
+
+
+def test_publication_comes_after_every_mart(graph):
+    ancestors = graph.upstream_key_iterator(dg.AssetKey(["serving", "snapshot"]))
+    upstream = set(ancestors)
+    for mart in ["fct_claims", "fct_cluster_output_value", "fct_market_share", "fct_value_added_ladder"]:
+        assert dg.AssetKey([mart]) in upstream
+
+
+def test_dbt_tests_are_asset_checks(graph):
+    checks = {key.name for key in graph.asset_check_keys}
+    assert any(name.startswith("unique_fct_claims") for name in checks)
+    assert "rows_reconcile" in checks
+
+
+def test_single_writer_executor():
+    from dagster_project.definitions import defs
+
+    job = defs.resolve_job_def("refresh")
+    assert job.executor_def.name == "in_process"
+
+
+def test_asset_graph_matches_snapshot(graph):
+    lines = sorted(
+        f"{key.to_user_string()} <- {', '.join(sorted(p.to_user_string() for p in graph.get(key).parent_keys))}"
+        for key in graph.get_all_asset_keys()
+    )
+    text = "\n".join(lines) + "\n"
+    if os.environ.get("ALCAP_UPDATE_SNAPSHOTS") or not SNAPSHOT.exists():
+        SNAPSHOT.parent.mkdir(exist_ok=True)
+        SNAPSHOT.write_text(text)
+    assert text == SNAPSHOT.read_text(), "asset graph changed: review, then ALCAP_UPDATE_SNAPSHOTS=1"
