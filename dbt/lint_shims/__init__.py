@@ -42,6 +42,7 @@ dbt = SimpleNamespace(
     type_string=lambda: "varchar",
     type_int=lambda: "integer",
     type_bigint=lambda: "bigint",
+    type_numeric=lambda: "numeric(28,6)",
 )
 
 

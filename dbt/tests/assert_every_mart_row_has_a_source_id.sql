@@ -1,18 +1,38 @@
 -- Every row of every fact mart, and every source, names the source it came from.
-{%- set marts = [
-    'fct_claims',
-    'fct_cluster_output_value',
-    'fct_market_share',
-    'fct_value_added_ladder',
-    'dim_sources',
-] %}
+with missing as (
 
-{% for mart in marts %}
+    select 'fct_claims' as mart
+    from {{ ref('fct_claims') }}
+    where source_id is null
+
+    union all
+
+    select 'fct_cluster_output_value' as mart
+    from {{ ref('fct_cluster_output_value') }}
+    where source_id is null
+
+    union all
+
+    select 'fct_market_share' as mart
+    from {{ ref('fct_market_share') }}
+    where source_id is null
+
+    union all
+
+    select 'fct_value_added_ladder' as mart
+    from {{ ref('fct_value_added_ladder') }}
+    where source_id is null
+
+    union all
+
+    select 'dim_sources' as mart
+    from {{ ref('dim_sources') }}
+    where source_id is null
+
+)
+
 select
-    '{{ mart }}' as mart,
+    mart,
     count(*) as rows_without_source_id
-from {{ ref(mart) }}
-where source_id is null
-having count(*) > 0
-{% if not loop.last %}union all{% endif %}
-{% endfor %}
+from missing
+group by mart

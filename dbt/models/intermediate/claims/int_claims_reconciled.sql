@@ -9,15 +9,25 @@ with claims as (
 
 ),
 
+share_families as (
+
+    select * from {{ ref('share_families') }}
+
+),
+
 keyed as (
 
     select
         claims.*,
+        -- A share is a part of a whole, so it lies between 0 and 1.
+        coalesce(share_families.metric_family is not null, false) as is_share,
         -- A product resolves to a chain stage when it can, so "rod" and "rod or billet" meet.
         coalesce(claims.stage_id, lower(trim(claims.product_as_written)), '') as product_key,
         coalesce(claims.market_scope, '') as market_scope_key,
         {{ bound_rank('claims.bound') }} as bound_rank
     from claims
+    left join share_families
+        on claims.metric_family = share_families.metric_family
 
 ),
 
@@ -80,17 +90,17 @@ group_statistics as (
 
     select
         claim_group_id,
-        -- A share bounded from below can be as high as the whole market, and one bounded from
-        -- above as low as nothing; other bounds count with their stated value.
+        -- A share bounded only from below can be as high as the whole (1.0), and one bounded
+        -- only from above as low as nothing (0); other bounds count with their stated value.
         min(
             case
-                when bound = 'at_most' and unit_normalised = 'fraction' then 0.0
+                when is_share and bound = 'at_most' then 0.0
                 else value_normalised
             end
         ) as value_low,
         max(
             case
-                when bound = 'at_least' and unit_normalised = 'fraction' then 1.0
+                when is_share and bound = 'at_least' then 1.0
                 else value_normalised
             end
         ) as value_high,

@@ -1,13 +1,12 @@
 -- Shares we compute ourselves, to set beside the claimed ones:
 --   1. the nation's share of world primary aluminium production per year, from the production
 --      series (OWID);
---   2. the same from point statistics, where reported national and world figures exist for the
---      same stage and year (e.g. 2024, IAI);
+--   2. the same from point statistics, where national and world figures exist for the same
+--      stage and year: one source's pair first (e.g. 2024, IAI), else the two reported figures;
 --   3. a subject's share of a national total (capacity or production) for a stage and year: its
 --      reported quantity ÷ a national total that rests on a different source
 --      (int_national_totals_implied), e.g. Binzhou's electrolytic capacity ÷ the national capacity
 --      implied by another source's relocated capacity and its stated share.
-{%- set share_families = var('national_share_families') %}
 {%- set national = var('national_entity_id') %}
 {%- set world = var('world_entity_id') %}
 
@@ -33,10 +32,17 @@ stage_aliases as (
 
 ),
 
-claims as (
+year_claims as (
 
     select * from {{ ref('int_claims_reconciled') }}
-    where period_kind = 'year' and is_reported
+    where period_kind = 'year'
+
+),
+
+claims as (
+
+    select * from year_claims
+    where is_reported
 
 ),
 
@@ -46,17 +52,13 @@ national_totals as (
 
 ),
 
--- total family → the share family it is the denominator of, from the var.
+-- Which share family a share of each national total belongs to.
 share_bases as (
 
-    {% for share_family, basis in share_families.items() -%}
-    select
-        '{{ share_family }}' as share_family,
-        '{{ basis.total_family }}' as total_family
-    {% if not loop.last %}
-    union all
-    {% endif -%}
-    {%- endfor %}
+    select distinct
+        share_family,
+        total_family
+    from {{ ref('national_share_bases') }}
 
 ),
 
@@ -111,28 +113,34 @@ from_series as (
 
 ),
 
-from_statistics as (
+-- National and world production for the same stage and year. A pair from one source (e.g. IAI
+-- giving both China and the world) is preferred, as one method measured both; else the two
+-- reported figures are paired.
+statistics_pairs as (
 
     select
         nation.entity_id,
         nation.product_key,
         nation.stage_id,
-        'world' as market_scope,
         nation.period_year,
-        'world_output_share' as share_family,
-        'point_statistics_ratio' as computation,
-        nation.value_normalised / world.value_normalised as share_value,
         nation.value_normalised as numerator_value,
         world.value_normalised as denominator_value,
         nation.unit_normalised,
         nation.source_id,
-        {{ dbt.concat(["nation.source_id", "', '", "world.source_id"]) }} as source_ids,
-        {{ dbt.concat(["nation.claim_id", "', '", "world.claim_id"]) }} as claim_ids,
-        {{ dbt.concat([
-            "'reported '", "nation.claim_id", "' ÷ reported '", "world.claim_id"
-        ]) }} as computation_note
-    from claims as nation
-    inner join claims as world
+        nation.claim_id as nation_claim_id,
+        world.source_id as world_source_id,
+        world.claim_id as world_claim_id,
+        nation.source_id = world.source_id as is_same_source,
+        row_number() over (
+            partition by nation.product_key, nation.period_year
+            order by
+                case when nation.source_id = world.source_id then 0 else 1 end asc,
+                nation.trust_rank desc,
+                nation.claim_id asc,
+                world.claim_id asc
+        ) as preference
+    from year_claims as nation
+    inner join year_claims as world
         on
             nation.metric_family = world.metric_family
             and nation.product_key = world.product_key
@@ -143,6 +151,40 @@ from_statistics as (
         nation.entity_id = '{{ national }}'
         and nation.metric_family = 'production'
         and world.value_normalised > 0
+        and (
+            nation.source_id = world.source_id
+            or (nation.is_reported and world.is_reported)
+        )
+
+),
+
+from_statistics as (
+
+    select
+        entity_id,
+        product_key,
+        stage_id,
+        'world' as market_scope,
+        period_year,
+        'world_output_share' as share_family,
+        'point_statistics_ratio' as computation,
+        numerator_value / denominator_value as share_value,
+        numerator_value,
+        denominator_value,
+        unit_normalised,
+        source_id,
+        case
+            when is_same_source then source_id
+            else {{ dbt.concat(["source_id", "', '", "world_source_id"]) }}
+        end as source_ids,
+        {{ dbt.concat(["nation_claim_id", "', '", "world_claim_id"]) }} as claim_ids,
+        case
+            when is_same_source
+                then {{ dbt.concat(["nation_claim_id", "' ÷ '", "world_claim_id", "' (one source)'"]) }}
+            else {{ dbt.concat(["'reported '", "nation_claim_id", "' ÷ reported '", "world_claim_id"]) }}
+        end as computation_note
+    from statistics_pairs
+    where preference = 1
 
 ),
 

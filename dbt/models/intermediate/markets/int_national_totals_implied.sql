@@ -1,10 +1,9 @@
 -- National totals (capacity, production) for a chain stage and year, from two kinds of evidence:
 -- a reported claim about the nation itself (stated), or a source that gives some subject's
 -- quantity together with its share of the national total, so that total = quantity ÷ share
--- (implied). Which share families imply which totals, from which quantities, is set by the var
--- national_share_families. Each total keeps the claims it rests on, so that a share recomputed
--- from it can exclude totals from the same source as its numerator.
-{%- set share_families = var('national_share_families') %}
+-- (implied). Which share families imply which totals, from which quantities, is set in
+-- seeds/national_share_bases.csv. Each total keeps the claims it rests on, so that a share
+-- recomputed from it can exclude totals from the same source as its numerator.
 
 with claims as (
 
@@ -13,21 +12,10 @@ with claims as (
 
 ),
 
--- share family → (total family, quantity family), from the var.
+-- Which share families are shares of which national total, and which quantities imply it.
 share_bases as (
 
-    {% for share_family, basis in share_families.items() -%}
-    {%- set outer_loop = loop -%}
-    {%- for quantity_family in basis.quantity_families -%}
-    select
-        '{{ share_family }}' as share_family,
-        '{{ basis.total_family }}' as total_family,
-        '{{ quantity_family }}' as quantity_family
-    {% if not (outer_loop.last and loop.last) %}
-    union all
-    {% endif -%}
-    {%- endfor -%}
-    {%- endfor %}
+    select * from {{ ref('national_share_bases') }}
 
 ),
 
@@ -71,7 +59,7 @@ stated as (
     where
         quantities.entity_id = '{{ var("national_entity_id") }}'
         and quantities.is_reported
-        and quantities.metric_family in (select total_family from share_bases)
+        and quantities.metric_family in (select share_bases.total_family from share_bases)
 
 ),
 

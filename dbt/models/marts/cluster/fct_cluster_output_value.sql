@@ -33,8 +33,8 @@ capacity_claims as (
         and unit_normalised = 't/yr'
         and is_reported
         and stage_id in (
-            select stage_id from stage_aliases
-            where alias_key = '{{ var("primary_aluminium_product") }}'
+            select stage_aliases.stage_id from stage_aliases
+            where stage_aliases.alias_key = '{{ var("primary_aluminium_product") }}'
         )
 
 ),
@@ -56,7 +56,8 @@ other_claims as (
         claim_group_id,
         {{ dbt.listagg(
             dbt.concat([
-                "cast(round(value_normalised / 1e9, 1) as " ~ dbt.type_string() ~ ")",
+                "cast(round(cast(value_normalised / 1e9 as " ~ dbt.type_numeric() ~ "), 1) as "
+                ~ dbt.type_string() ~ ")",
                 "' bn CNY ('", "bound", "', '", "source_id", "', '", "claim_id", "')'"
             ]),
             "'; '",
@@ -74,7 +75,7 @@ reported as (
         claims.entity_id as cluster_id,
         entities.entity_name as cluster_name,
         entities.parent_entity_id as cluster_place_id,
-        claims.period_year,
+        claims.period_year as year,
         claims.value_reported as output_value_cny,
         claims.value_low as output_value_low_cny,
         claims.value_high as output_value_high_cny,
@@ -105,8 +106,12 @@ with_previous as (
 
     select
         reported.*,
-        lag(period_year) over (partition by cluster_id order by period_year) as previous_year,
-        lag(output_value_cny) over (partition by cluster_id order by period_year) as previous_output_value_cny
+        lag(reported.year) over (
+            partition by reported.cluster_id order by reported.year
+        ) as previous_year,
+        lag(reported.output_value_cny) over (
+            partition by reported.cluster_id order by reported.year
+        ) as previous_output_value_cny
     from reported
 
 ),
@@ -118,16 +123,16 @@ capacity_candidates as (
 
     select
         with_previous.cluster_id,
-        with_previous.period_year,
+        with_previous.year,
         capacity_claims.period_year as capacity_year,
         capacity_claims.entity_id as capacity_entity_id,
         capacity_claims.value_reported as electrolytic_capacity_t_per_year,
         capacity_claims.reported_claim_id as capacity_claim_id,
         capacity_claims.reported_source_id as capacity_source_id,
         row_number() over (
-            partition by with_previous.cluster_id, with_previous.period_year
+            partition by with_previous.cluster_id, with_previous.year
             order by
-                abs(capacity_claims.period_year - with_previous.period_year),
+                abs(capacity_claims.period_year - with_previous.year),
                 capacity_claims.period_year,
                 case when capacity_claims.entity_id = with_previous.cluster_id then 0 else 1 end
         ) as nearness
@@ -135,7 +140,7 @@ capacity_candidates as (
     inner join capacity_claims
         on
             capacity_claims.entity_id in (with_previous.cluster_id, with_previous.cluster_place_id)
-            and abs(capacity_claims.period_year - with_previous.period_year) <= 1
+            and abs(capacity_claims.period_year - with_previous.year) <= 1
 
 ),
 
@@ -144,7 +149,7 @@ final as (
     select
         with_previous.cluster_id,
         with_previous.cluster_name,
-        with_previous.period_year,
+        with_previous.year,
         with_previous.output_value_cny,
         with_previous.output_value_low_cny,
         with_previous.output_value_high_cny,
@@ -162,14 +167,17 @@ final as (
         with_previous.source_ids,
         with_previous.previous_year,
         with_previous.previous_output_value_cny,
-        with_previous.period_year - with_previous.previous_year as years_since_previous,
+        with_previous.year - with_previous.previous_year as years_since_previous,
+        -- Compound growth per year over the gap: (value / previous) ^ (1 / years) - 1.
         case
             when with_previous.previous_output_value_cny > 0
-                then power(
-                    with_previous.output_value_cny / with_previous.previous_output_value_cny,
-                    1.0 / (with_previous.period_year - with_previous.previous_year)
-                ) - 1
-        end as growth_rate_per_year,
+                then
+                    power(
+                        with_previous.output_value_cny / with_previous.previous_output_value_cny,
+                        1.0 / (with_previous.year - with_previous.previous_year)
+                    )
+                    - 1
+        end as cagr_since_previous_year,
         capacity_candidates.capacity_year,
         capacity_candidates.capacity_entity_id,
         capacity_candidates.electrolytic_capacity_t_per_year,
@@ -181,7 +189,7 @@ final as (
     left join capacity_candidates
         on
             with_previous.cluster_id = capacity_candidates.cluster_id
-            and with_previous.period_year = capacity_candidates.period_year
+            and with_previous.year = capacity_candidates.year
             and capacity_candidates.nearness = 1
 
 )

@@ -2,16 +2,24 @@
 -- share family and origin. Claimed rows carry the reconciled share bounds (">60 %" is 0.60 to
 -- 1.0) and, for market shares, the rank where one is claimed; computed rows carry shares derived
 -- from series and other claims (int_market_shares_computed), so both can be read side by side.
-{%- set share_families = var('market_share_families') %}
 
-with claims as (
+-- Shares of a product market, and shares of a national total (seeds/national_share_bases.csv).
+with share_families as (
+
+    select 'market_share' as share_family
+    union
+    select share_family from {{ ref('national_share_bases') }}
+
+),
+
+claims as (
 
     select * from {{ ref('int_claims_reconciled') }}
     where
         period_kind = 'year'
         and (
             (
-                metric_family in ('{{ share_families | join("', '") }}')
+                metric_family in (select share_families.share_family from share_families)
                 and unit_normalised = 'fraction'
             )
             or metric_family = 'rank'
@@ -182,7 +190,7 @@ final as (
         unioned.stage_id,
         coalesce(chain_stages.stage_name, unioned.product_as_written, unioned.product_key) as product,
         nullif(unioned.market_scope_key, '') as market_scope,
-        unioned.period_year,
+        unioned.period_year as year,
         unioned.share_family,
         unioned.row_origin,
         unioned.computation,

@@ -106,7 +106,7 @@ ingot_rows as (
         prices.rate_source_id
     from prices
     cross join ingot_stage
-    where prices.period_year in (select period_year from priced)
+    where prices.period_year in (select priced.period_year from priced)
 
 ),
 
@@ -165,7 +165,7 @@ final as (
         valued.stage_id,
         chain_stages.stage_name,
         chain_stages.stage_order,
-        valued.period_year,
+        valued.period_year as year,
         valued.source_id,
         valued.publisher,
         valued.claim_id,

@@ -23,6 +23,8 @@ alias_lists as (
         stage_id,
         {{ aggregate_to_list('alias', 'alias') }} as product_aliases
     from stage_aliases
+    -- The stage's own id is a lookup key, not a name a source uses.
+    where not is_stage_id_only
     group by stage_id
 
 ),
