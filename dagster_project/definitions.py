@@ -5,7 +5,12 @@ from dagster_duckdb import DuckDBResource
 
 from dagster_project.assets.dbt import alcap_dbt_models, dbt_resource
 from dagster_project.assets.publish import serving_snapshot
-from dagster_project.assets.raw import dataset_assets, load_audit, source_registry
+from dagster_project.assets.raw import (
+    article_candidates,
+    dataset_assets,
+    load_audit,
+    source_registry,
+)
 from dagster_project.settings import load_settings
 
 settings = load_settings()
@@ -17,7 +22,14 @@ refresh_job = dg.define_asset_job(
 )
 
 defs = dg.Definitions(
-    assets=[source_registry, *dataset_assets, load_audit, alcap_dbt_models, serving_snapshot],
+    assets=[
+        source_registry,
+        *dataset_assets,
+        load_audit,
+        article_candidates,
+        alcap_dbt_models,
+        serving_snapshot,
+    ],
     jobs=[refresh_job],
     schedules=[
         dg.ScheduleDefinition(job=refresh_job, cron_schedule="0 6 * * *", name="daily_refresh")

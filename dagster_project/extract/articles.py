@@ -28,7 +28,7 @@ from pathlib import Path
 
 HEADER_FIELDS = ("title", "publisher", "published", "url", "language")
 OPTIONAL_FIELDS = ("source_id",)
-MAX_ARTICLE_BYTES = 10 * 1024 * 1024  # news features are tens of kilobytes
+MAX_ARTICLE_BYTES = 10_000_000  # news features are tens of kilobytes
 
 _FENCE = re.compile(r"---[ \t]*\r?$")
 _CLOSING_FENCE = re.compile(r"(?:---|\.\.\.)[ \t]*\r?$")

@@ -18,13 +18,14 @@ APPROX = "approx"
 _BEFORE = {
     AT_LEAST: (
         r"more than|over|above|at least|not less than|no less than|no fewer than|greater than"
+        r"|not lower than|no lower than|not below|higher than"
         r"|in excess of|upwards of|beyond|(?:exceed|exceeds|exceeded|exceeding|surpass|surpasses"
         r"|surpassed|surpassing|top|tops|topped|broke through|breaks through|break through"
         r"|broken through)(?:\s+the)?"
     ),
     AT_MOST: (
         r"less than|fewer than|up to|under|below|no more than|not more than|not exceeding"
-        r"|within|at most|lower than|as little as"
+        r"|within|at most|lower than|as little as|not higher than|no higher than|not above"
     ),
     APPROX: (
         r"about|nearly|around|some|approximately|roughly|close to|almost|approx\.?"

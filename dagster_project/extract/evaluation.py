@@ -54,6 +54,11 @@ class Score:
         self.period += other.period
 
 
+def article_paths(articles_dir: Path) -> list[Path]:
+    """The articles of a test folder: every .md file but its README."""
+    return sorted(p for p in articles_dir.glob("*.md") if p.name.lower() != "readme.md")
+
+
 def read_labels(path: Path) -> list[dict]:
     if not path.exists():
         return []
@@ -91,10 +96,7 @@ def score_article(name: str, labels: list[dict], candidates: list[Candidate]) ->
         score.subject += candidate.subject == label.get("subject")
         score.metric += candidate.metric == label.get("metric")
         score.period += candidate.period == label.get("period")
-        if (
-            candidate.bound != label["bound"]
-            or candidate.subject != label.get("subject")
-        ):
+        if candidate.bound != label["bound"] or candidate.subject != label.get("subject"):
             score.wrong.append((label, candidate))
     score.spurious = [c for i, c in enumerate(candidates) if i not in used]
     return score
@@ -104,7 +106,7 @@ def evaluate(articles_dir: Path, aliases: AliasTable) -> tuple[list[Score], Scor
     """Score every `*.md` in articles_dir that has a labels file; (per article, overall)."""
     scores = []
     overall = Score("overall")
-    for article in sorted(articles_dir.glob("*.md")):
+    for article in article_paths(articles_dir):
         labels_path = article.with_suffix(".labels.jsonl")
         if not labels_path.exists():
             continue
@@ -117,18 +119,19 @@ def evaluate(articles_dir: Path, aliases: AliasTable) -> tuple[list[Score], Scor
 
 def format_report(scores: list[Score], overall: Score) -> str:
     header = (
-        f"{'article':<20} {'labels':>6} {'found':>6}  {'P v+u':>6} {'R v+u':>6}  "
+        f"{'article':<28} {'labels':>6} {'found':>6}  {'P v+u':>6} {'R v+u':>6}  "
         f"{'P +bnd':>6} {'R +bnd':>6}  {'P subj':>6} {'R subj':>6}  {'metric':>6} {'period':>6}"
     )
     lines = [header, "-" * len(header)]
     for score in [*scores, overall]:
         matched = score.value_unit
         lines.append(
-            f"{score.name:<20} {score.labels:>6} {score.candidates:>6}  "
+            f"{score.name:<28} {score.labels:>6} {score.candidates:>6}  "
             f"{score.precision():>6.3f} {score.recall():>6.3f}  "
             f"{score.precision(score.value_unit_bound):>6.3f} "
             f"{score.recall(score.value_unit_bound):>6.3f}  "
             f"{score.precision(score.subject):>6.3f} {score.recall(score.subject):>6.3f}  "
-            f"{Score._ratio(score.metric, matched):>6.3f} {Score._ratio(score.period, matched):>6.3f}"
+            f"{Score._ratio(score.metric, matched):>6.3f} "
+            f"{Score._ratio(score.period, matched):>6.3f}"
         )
     return "\n".join(lines)

@@ -18,6 +18,7 @@ from pathlib import Path
 from dagster_project.extract import bounds, metrics, periods, sentences
 from dagster_project.extract.articles import MAX_ARTICLE_BYTES, read_article
 from dagster_project.extract.numbers import Mention, scan
+from dagster_project.extract.patterns import lowered
 from dagster_project.extract.subjects import (
     AliasTable,
     SubjectResolver,
@@ -150,6 +151,7 @@ _ANNUAL = re.compile(
     r"\b(?:annual|annually|yearly|per\s+year|a\s+year|per\s+annum|each\s+year|every\s+year)\b",
     re.IGNORECASE,
 )
+_LAST_YEAR = re.compile(r"\blast\s+year\b", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(r"[,;:()，；：]")
 _MONEY_WORD = re.compile(r"\b(?:yuan|RMB|dollars?)\b|元", re.IGNORECASE)
 _PRODUCT_NOUNS = frozenset({"wheels", "pistons", "pieces", "sets", "vehicles", "cans", "products"})
@@ -172,7 +174,8 @@ def _extract(
     def sentence_of(position: int) -> int:
         return max(0, bisect_right(sentence_starts, position) - 1)
 
-    mentions = [(mention, sentence_of(mention.start)) for mention in scan(text, start, end)]
+    lower = lowered(text)
+    mentions = [(m, sentence_of(m.start)) for m in scan(text, start, end, lower)]
     _pair_ranges(text, mentions)
 
     years: list[periods.YearToken] = []
@@ -190,7 +193,7 @@ def _extract(
             years.append(token)
             continue
         if mention.kind == "number" and (
-            _LIST_NAME.search(text, window, mention.start)
+            _maybe_list_name(text, window, mention.start)
             or (mention.unit is None and _CODE.search(text, window, mention.start))
         ):
             continue
@@ -226,7 +229,9 @@ def _extract(
         if token.role == "date" and token.start not in anchored:
             date_years.setdefault(token.sentence, []).append(token)
 
-    resolver = SubjectResolver(text, spans, find_mentions(text, table, start, end), default_subject)
+    resolver = SubjectResolver(
+        text, spans, find_mentions(text, table, start, end, lower), default_subject
+    )
     keyword_cache: dict[int, list[metrics.Keyword]] = {}
 
     items: list[tuple[Mention, int, str | None]] = [(m, i, None) for m, i in kept]
@@ -251,7 +256,7 @@ def _extract(
 
         keywords = keyword_cache.get(index)
         if keywords is None:
-            keywords = metrics.keywords_in(text, sentence_start, sentence_end)
+            keywords = metrics.keywords_in(text, sentence_start, sentence_end, lower)
             keyword_cache[index] = keywords
         if year_role == "since":
             metric = "start_year"
@@ -279,7 +284,9 @@ def _extract(
         else:
             bound = bounds.bound_of(text, mention.start, mention.end, sentence_start, sentence_end)
 
-        period, rule = _period(text, mention, index, date_years, as_of, as_of_rule, sentence_start)
+        period, rule = _period(
+            text, mention, index, date_years, as_of, as_of_rule, sentence_start, sentence_end
+        )
         candidates.append(
             Candidate(
                 value=_clean(mention.value),
@@ -311,6 +318,14 @@ def _per_tonne_basis(
             continue
         return True
     return False
+
+
+def _maybe_list_name(text: str, window: int, start: int) -> bool:
+    """'Fortune Global 500', 'China Top 500 Enterprises': a list's name, not a figure."""
+    before = text[window:start]
+    if not any(word in before for word in ("Fortune", "Global", "Top", "TOP")):
+        return False
+    return _LIST_NAME.search(text, window, start) is not None
 
 
 def _is_year(mention: Mention) -> bool:
@@ -362,9 +377,11 @@ def _period(
     as_of: int | None,
     as_of_rule: str,
     sentence_start: int,
+    sentence_end: int,
 ) -> tuple[str | None, str]:
     """The nearest date year before the figure in its sentence, else one after it in the same
-    clause ("2860亿元 in 2019"), else the article's as-of year."""
+    clause ("2860亿元 in 2019"), else the article's as-of year, less one when the sentence
+    says "last year" (the rule stays the as-of year's)."""
     tokens = date_years.get(index) or []
     before = [token for token in tokens if token.end <= mention.start]
     chosen = before[-1] if before else None
@@ -379,6 +396,8 @@ def _period(
         return periods.period_label(text, chosen, sentence_start), periods.EXPLICIT
     if as_of is None:
         return None, periods.UNKNOWN
+    if _LAST_YEAR.search(text, sentence_start, sentence_end):
+        return str(as_of - 1), as_of_rule
     return str(as_of), as_of_rule
 
 

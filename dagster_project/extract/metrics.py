@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from dagster_project.extract.patterns import trie_pattern
+
 MONEY = frozenset({"CNY", "USD"})
 MONEY_PER_TONNE = frozenset({"CNY/t", "USD/t"})
 SHARE = frozenset({"percent", "ratio"})
@@ -42,7 +44,8 @@ KEYWORDS: list[tuple[str, frozenset[str], tuple[str, ...]]] = [
     ("growth_rate", frozenset({"percent", "percentage_points"}),
      ("increase", "increased", "growth", "grew", "up", "rose", "rise", "year on year",
       "year-on-year", "higher", "down", "fell", "decline", "declined", "decrease")),
-    ("capacity", QUANTITY, ("capacity", "capacities", "production capacity", "designed")),
+    ("capacity", QUANTITY, ("capacity", "capacities", "production capacity", "designed",
+                            "project")),
     ("production", QUANTITY, ("output", "produce", "produces", "produced", "production",
                               "producing", "make", "makes", "made", "rolls", "rolled",
                               "shipments", "shipped", "sold")),
@@ -61,7 +64,8 @@ KEYWORDS: list[tuple[str, frozenset[str], tuple[str, ...]]] = [
                                                          "electricity consumption",
                                                          "consumption", "consumes",
                                                          "electricity", "power")),
-    ("area", frozenset({"m2"}), ("area", "covers", "covering", "floor space", "land")),
+    ("area", frozenset({"m2"}),
+     ("area", "covers", "covering", "floor space", "land")),
     ("employment", frozenset({"count"}), ("jobs", "employees", "workers", "staff", "employs",
                                           "employment", "people")),
 ]  # fmt: skip
@@ -84,11 +88,12 @@ NOUN_METRICS = {
 UNIT_DEFAULTS = {
     "CNY": "amount", "USD": "amount", "CNY/t": "value_per_tonne", "USD/t": "value_per_tonne",
     "t": "production", "t/yr": "capacity", "m2": "area", "m2/yr": "area_capacity",
-    "mm": "product_thickness",
-    "kA": "reduction_cell_amperage", "percent": "share", "percentage_points": "change", "ratio": "ratio",
-    "count": "count", "count/yr": "capacity", "count/t": "yield", "cans/t": "extra_cans_per_tonne",
-    "years": "duration", "year": "start_year", "times": "multiple", "rank": "rank",
-    "kWh": "power_consumption", "kWh/t": "power_consumption", "MW": "capacity", "m": "length",
+    "mm": "product_thickness", "kA": "reduction_cell_amperage", "percent": "share",
+    "percentage_points": "change", "ratio": "ratio", "count": "count", "count/yr": "capacity",
+    "count/t": "yield", "cans/t": "extra_cans_per_tonne", "years": "duration",
+    "year": "start_year", "times": "multiple", "rank": "rank", "kWh": "power_consumption",
+    "kWh/t": "power_consumption", "MW": "capacity", "m": "length", "CNY/m2": "value_per_m2",
+    "USD/m2": "value_per_m2",
 }  # fmt: skip
 
 _LOOKUP: dict[str, list[tuple[str, frozenset[str]]]] = {}
@@ -96,23 +101,32 @@ for _metric, _units, _words in KEYWORDS:
     for _word in _words:
         _LOOKUP.setdefault(_word.lower(), []).append((_metric, _units))
 
-KEYWORD_PATTERN = re.compile(
-    r"(?<![A-Za-z])(?:"
-    + "|".join(
-        re.escape(word).replace(r"\ ", r"\s+").replace(r"\-", r"[\s-]")
-        for word in sorted(_LOOKUP, key=len, reverse=True)
-    )
-    + r")(?![A-Za-z])",
-    re.IGNORECASE,
-)
+
+def _keyword_char(char: str) -> str:
+    if char == " ":
+        return r"\s+"
+    if char == "-":
+        return r"[\s-]"
+    return re.escape(char)
+
+
+_KEYWORD_BODY = r"(?<![A-Za-z])(?:" + trie_pattern(_LOOKUP, _keyword_char) + r")(?![A-Za-z])"
+KEYWORD_PATTERN = re.compile(_KEYWORD_BODY, re.IGNORECASE)
+KEYWORD_PATTERN_LOWER = re.compile(_KEYWORD_BODY)  # for text already lower-cased
 
 Keyword = tuple[int, int, list[tuple[str, frozenset[str]]]]
 
 
-def keywords_in(text: str, start: int, end: int) -> list[Keyword]:
-    """Metric keywords in one sentence: (start, end, [(metric, units), ...])."""
+def keywords_in(text: str, start: int, end: int, lower: str | None = None) -> list[Keyword]:
+    """Metric keywords in one sentence: (start, end, [(metric, units), ...]). `lower`, if
+    given, is text.lower() of the same length, scanned instead (faster)."""
     found = []
-    for match in KEYWORD_PATTERN.finditer(text, start, end):
+    matches = (
+        KEYWORD_PATTERN.finditer(text, start, end)
+        if lower is None
+        else KEYWORD_PATTERN_LOWER.finditer(lower, start, end)
+    )
+    for match in matches:
         key = " ".join(match.group(0).lower().replace("-", " ").split())
         entries = _LOOKUP.get(key) or _LOOKUP.get(key.replace(" ", "-"))
         if entries:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from dagster_project.extract.patterns import trie_pattern
 from dagster_project.extract.units import (
     COUNT_NOUNS,
     PREFIX_CURRENCY,
@@ -71,6 +72,18 @@ _COUNT_TAIL = re.compile(
     rf"(?:{RATE_PATTERN})?",
     re.IGNORECASE,
 )
+# Any plural after a digit number counts too ("22 aluminium smelters", "126 parks"), except
+# these, which are units, times or not nouns.
+_NOT_COUNTED = (
+    "years|times|tons|tonnes|yuan|dollars|percent|meters|metres|kilometers|kilometres|hours|"
+    "days|months|weeks|minutes|seconds|points|degrees|kilograms|sales|series|means|news|basis|"
+    "is|was|has|its|this|thus|plus|less|across|always|sometimes|others|ours|unless|whereas|"
+    "versus|whereas|as|us"
+)
+_PLURAL_TAIL = re.compile(
+    rf"(?:\s+(?!(?:largest|biggest|leading|top|best)\b){_FILLER}){{0,2}}?\s+(?P<noun>(?!(?:{_NOT_COUNTED})\b)[a-z][a-z-]{{2,}}s)(?![A-Za-z])"
+    rf"(?:{RATE_PATTERN})?"
+)
 DIGITS = re.compile(rf"{NUMBER}(?:(?P<ordinal>st|nd|rd|th)(?![a-z]))?", re.IGNORECASE)
 WORDS = re.compile(
     r"\b(?:"
@@ -81,9 +94,28 @@ WORDS = re.compile(
     rf"|(?P<number>{WORD_NUMBER})"
     r"|(?P<number_one>number\s+one)"
     r"|(?P<top>top)"
+    r"|(?P<superlative>largest|biggest)"
     r")\b",
     re.IGNORECASE,
 )
+_TRIGGER_WORDS = [
+    *WORD_VALUES,
+    *ORDINAL_VALUES,
+    "half",
+    "number",
+    "top",
+    "largest",
+    "biggest",
+    *(f"a {denominator}" for denominator in FRACTION_DENOMINATORS),
+]
+# Finds where a spelled figure may start; WORDS, anchored there, says what it is.
+_TRIGGER_BODY = (
+    r"(?<![A-Za-z])(?:"
+    + trie_pattern(_TRIGGER_WORDS, lambda c: r"[\s-]" if c == " " else c)
+    + r")(?![A-Za-z])"
+)
+WORD_TRIGGER = re.compile(_TRIGGER_BODY, re.IGNORECASE)
+WORD_TRIGGER_LOWER = re.compile(_TRIGGER_BODY)  # for text already lower-cased
 _SUPERLATIVE = re.compile(
     r"[\s-]+(?:largest|biggest|greatest|highest|leading|strongest|most|place|position|spot)\b"
     r"|\s+(?:in|among)\s+(?:the\s+|its\s+|this\s+)?(?:country|nation|world|industry|province"
@@ -100,6 +132,15 @@ _TOP_TAIL = re.compile(rf"\s+(?P<n>\d{{1,3}}|{WORD_NUMBER})\b", re.IGNORECASE)
 _PREFIX_BEFORE = re.compile(r"(?:\b(?:RMB|CNY|USD)|\bUS\$|\$|¥|￥)\s?$", re.IGNORECASE)
 _PART_OF_YEAR = re.compile(r"\s+of\s+(?:the\s+year\s+)?(?:\d{4}|this|last|the\s+year)\b", re.I)
 _ORDINAL_BEFORE = re.compile(r"\b(?:first|last|past|next)\s+$", re.IGNORECASE)
+_HALF_A = re.compile(r"\s+an?(?=\s)", re.IGNORECASE)
+_GLUED_CURRENCY = re.compile(r"(?<![A-Za-z])(?:RMB|CNY|USD)$", re.IGNORECASE)
+_RATE_AFTER = re.compile(RATE_PATTERN, re.IGNORECASE)
+_TOP_BEFORE = re.compile(r"\b(?:the|among|in|into|of|its|their)\s+$", re.IGNORECASE)
+_FRACTION_NOUN_AFTER = re.compile(
+    r"[\s-]+(?!(?:of|as|that|than|the|more|less|lower|higher|larger|smaller|and|or|to|in|for"
+    r"|from|by|is|are|was|were)\b)[a-z]",
+    re.IGNORECASE,
+)
 _PLAN = re.compile(r"[\s-]year[\s-]plan", re.IGNORECASE)
 
 
@@ -120,15 +161,26 @@ class Mention:
     bound: str | None = None  # set for the two ends of a range
 
 
-def scan(text: str, start: int = 0, end: int | None = None) -> list[Mention]:
-    """All figure mentions in text[start:end], in order of position."""
+def scan(
+    text: str, start: int = 0, end: int | None = None, lower: str | None = None
+) -> list[Mention]:
+    """All figure mentions in text[start:end], in order of position. `lower`, if given, is
+    text.lower() of the same length, used to find spelled numbers faster."""
     end = len(text) if end is None else end
     mentions: list[Mention] = []
     for match in DIGITS.finditer(text, start, end):
         mention = _digit_mention(text, match, end)
         if mention is not None:
             mentions.append(mention)
-    for match in WORDS.finditer(text, start, end):
+    triggers = (
+        WORD_TRIGGER.finditer(text, start, end)
+        if lower is None
+        else WORD_TRIGGER_LOWER.finditer(lower, start, end)
+    )
+    for trigger in triggers:
+        match = WORDS.match(text, trigger.start(), end)
+        if match is None:
+            continue
         mention = _word_mention(text, match, end)
         if mention is not None:
             mentions.append(mention)
@@ -154,12 +206,18 @@ def _digit_mention(text: str, match: re.Match[str], limit: int) -> Mention | Non
     ordinal = match.group("ordinal")
     if ordinal:
         number_end -= len(ordinal)
-    number_sign = _NO_BEFORE.search(text, max(0, start - 6), start)
-    if number_sign is not None and not ordinal:
+    before = text[max(0, start - 6) : start]
+    number_sign = None
+    if ("o" in before or "O" in before) and not ordinal:
+        number_sign = _NO_BEFORE.search(text, max(0, start - 6), start)
+    if number_sign is not None:
         value = _number_value(text[start:number_end])
-        return Mention(number_sign.start(), number_end, value, "rank", "rank", number_end=number_end)
+        return Mention(
+            number_sign.start(), number_end, value, "rank", "rank", number_end=number_end
+        )
     previous = text[start - 1] if start else " "
-    if previous.isascii() and (previous.isalnum() or previous in "._"):
+    glued_prefix = previous in "BYDbyd" and _GLUED_CURRENCY.search(text, max(0, start - 4), start)
+    if previous.isascii() and (previous.isalnum() or previous in "._") and not glued_prefix:
         return None  # part of a code or a longer token: A380, ISO9001, 3.5.1
     if previous == "-" and start >= 2 and text[start - 2].isascii() and text[start - 2].isalpha():
         return None  # COVID-19, Su-27
@@ -173,15 +231,37 @@ def _digit_mention(text: str, match: re.Match[str], limit: int) -> Mention | Non
         following = text[mention.end]
         if following.isalnum() and mention.unit is None and not mention.has_scale:
             return None  # 5G, 3D
-    prefix = _PREFIX_BEFORE.search(text, max(0, start - 5), start)
-    if prefix and mention.unit in (None, "CNY", "USD"):
-        mention.unit = mention.unit or PREFIX_CURRENCY[prefix.group(0).strip().lower()]
+    prefix = None
+    if mention.unit in (None, "CNY", "USD") and _might_be_currency(before):
+        prefix = _PREFIX_BEFORE.search(text, max(0, start - 5), start)
+    if prefix:
+        if mention.unit is None:
+            mention.unit = PREFIX_CURRENCY[prefix.group(0).strip().lower()]
+            rate = _RATE_AFTER.match(text, mention.end, limit)  # "CNY 450 per tonne"
+            if rate is not None:
+                per = canonical_rate(rate.group("rate"), rate.group("annually"))
+                with_rate = apply_rate(mention.unit, per)
+                if with_rate != mention.unit:
+                    mention.unit, mention.rate, mention.end = with_rate, per, rate.end()
         mention.start = prefix.start()
     return mention
 
 
+def _might_be_currency(before: str) -> bool:
+    if "$" in before or "¥" in before or "￥" in before:
+        return True
+    upper = before.upper()
+    return "RMB" in upper or "CNY" in upper or "USD" in upper
+
+
 def _with_tail(
-    text: str, start: int, number_end: int, value: float, limit: int, integer: bool
+    text: str,
+    start: int,
+    number_end: int,
+    value: float,
+    limit: int,
+    integer: bool,
+    generic_plurals: bool = True,
 ) -> Mention:
     tail = _TAIL.match(text, number_end, limit)
     scale_word = tail.group("scale")
@@ -203,6 +283,13 @@ def _with_tail(
     noun = None
     if unit is None:
         count = _COUNT_TAIL.match(text, end, limit)
+        if (
+            count is None
+            and generic_plurals
+            and end == number_end
+            and not _year_or_grade(value, integer)
+        ):
+            count = _PLURAL_TAIL.match(text, end, limit)
         if count is not None:
             noun = count.group("noun").lower()
             unit = "count"
@@ -229,6 +316,11 @@ def _with_tail(
     )
 
 
+def _year_or_grade(value: float, integer: bool) -> bool:
+    """2019, 7055: a year or an alloy grade, never a generic count."""
+    return integer and 1000 <= value <= 9999
+
+
 def _rank_if_ranked(
     text: str, start: int, ordinal_end: int, value: float, limit: int
 ) -> Mention | None:
@@ -241,6 +333,28 @@ def _rank_if_ranked(
     if _RANK_BEFORE.search(text, max(0, start - 24), start):
         return Mention(start, ordinal_end, value, "rank", "rank", number_end=ordinal_end)
     return None
+
+
+_SUPERLATIVE_BEFORE = re.compile(r"(?:\bthe|\bits|\btheir|'s|’s)\s+$", re.IGNORECASE)
+_NOT_FIRST_BEFORE = re.compile(r"\b(?:one\s+of|among)\s+(?:the|its|their)\s+$", re.IGNORECASE)
+_MAKER_AFTER = re.compile(
+    rf"(?:[\s-]+(?!(?:{_STOP_WORDS})\b)[A-Za-z-]+){{0,4}}?\s+(?:producers?|makers?|manufacturers?|enterprises?"
+    r"|compan(?:y|ies)|suppliers?|exporters?|bases?|groups?|firms?|refiners?|smelters?|plants?"
+    r"|processors?|players?|brands?|clusters?|parks?)\b",
+    re.IGNORECASE,
+)
+
+
+def _superlative(text: str, start: int, end: int, limit: int) -> Mention | None:
+    """'the largest recycled aluminium enterprise': rank 1. Not 'one of the largest', not
+    'the biggest shortage' (no maker named), not after an ordinal ('third largest')."""
+    if not _SUPERLATIVE_BEFORE.search(text, max(0, start - 16), start):
+        return None
+    if _NOT_FIRST_BEFORE.search(text, max(0, start - 24), start):
+        return None
+    if _MAKER_AFTER.match(text, end, limit) is None:
+        return None
+    return Mention(start, end, 1.0, "rank", "rank", number_end=end)
 
 
 def _word_value(word: str) -> float:
@@ -262,9 +376,20 @@ def _word_mention(text: str, match: re.Match[str], limit: int) -> Mention | None
         value = NUMERATORS[numerator] / FRACTION_DENOMINATORS[denominator]
         if numerator == "a" and denominator in ("half",):
             return None  # "half a year", "a half"
+        if _FRACTION_NOUN_AFTER.match(text, end, limit):
+            return None  # "a third plant", "a second line": ordinals, not fractions
         return Mention(start, end, value, "ratio", "fraction", number_end=end)
     if group == "half":
         before = text[max(0, start - 12) : start].lower()
+        article = _HALF_A.match(text, end, limit)
+        if article is not None:  # "half a tonne"
+            unit_mention = _with_tail(
+                text, start, article.end(), 0.5, limit, integer=False, generic_plurals=False
+            )
+            unit_mention.number_end = end
+            if unit_mention.unit is not None and unit_mention.unit != "years":
+                return unit_mention
+            return None  # "half a year" is a period
         after = text[end : end + 4].lower()
         if before.endswith(("first ", "second ", "and a ", "one and ")) or not after.startswith(
             " of"
@@ -272,13 +397,19 @@ def _word_mention(text: str, match: re.Match[str], limit: int) -> Mention | None
             return None
         return Mention(start, end, 0.5, "ratio", "fraction", number_end=end)
     if group == "ordinal":
-        return _rank_if_ranked(text, start, end, float(ORDINAL_VALUES[match.group(0).lower()]), limit)
+        return _rank_if_ranked(
+            text, start, end, float(ORDINAL_VALUES[match.group(0).lower()]), limit
+        )
+    if group == "superlative":
+        return _superlative(text, start, end, limit)
     if group == "number_one":
         return Mention(start, end, 1.0, "rank", "rank", number_end=end)
     if group == "top":
         tail = _TOP_TAIL.match(text, end, limit)
         if tail is None or match.group(0) == "Top":
             return None  # "Top 500 Enterprises" is a list's name
+        if not _TOP_BEFORE.search(text, max(0, start - 8), start):
+            return None  # "sales will top 6 billion yuan": a verb, a bound
         written = tail.group("n")
         value = float(written) if written.isdigit() else _word_value(written)
         if value > 100:
@@ -287,7 +418,9 @@ def _word_mention(text: str, match: re.Match[str], limit: int) -> Mention | None
     written = match.group(0)
     if _PLAN.match(text, end, limit):
         return None  # Five-Year Plan
-    mention = _with_tail(text, start, end, _word_value(written), limit, integer=False)
+    mention = _with_tail(
+        text, start, end, _word_value(written), limit, integer=False, generic_plurals=False
+    )
     if mention.unit is None:
         return None  # "one of the", "two sides": spelled numbers count only with a unit
     return mention

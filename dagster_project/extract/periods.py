@@ -10,7 +10,8 @@ Rules, first that applies wins (recorded as `period_rule`):
    duration that follows it in the same or the next sentence ("since 2001 ... spent 18 years"
    → 2019). Several pairs vote; the most common year wins, the latest on a tie.
 4. `unknown`: none of the above; period is None.
-Relative words ("last year", "the previous year") are not resolved.
+"last year" in the sentence takes one from the as-of year (rules 2 and 3); "the previous year"
+and other relative words are not resolved.
 """
 
 from __future__ import annotations

@@ -14,10 +14,14 @@ _CANDIDATE_END = re.compile(
     r"[.!?]['\"”’)\]]*\s+|[。！？；]['\"”’)\]]*\s*|\n[ \t]*\n\s*|\n(?=[ \t]*(?:#|[-*+][ \t]|>))"
 )
 _HEADING = re.compile(r"^#{1,6}[ \t][^\n]*", re.MULTILINE)
+# Never end a sentence after these ("No. 1", "approx. 5", "U.S. dollars").
 ABBREVIATIONS = frozenset(
-    "no nos co mr mrs ms dr prof st vs etc e.g i.e approx jan feb mar apr jun jul aug sep sept "
-    "oct nov dec fig dept est gov sq u.s".split()
-)
+    {
+        "no", "nos", "co", "mr", "mrs", "ms", "dr", "prof", "st", "vs", "etc", "e.g", "i.e",
+        "approx", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov",
+        "dec", "fig", "dept", "est", "gov", "sq", "u.s",
+    }
+)  # fmt: skip
 
 
 def split(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
@@ -26,9 +30,8 @@ def split(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, 
     cuts: list[tuple[int, int]] = []  # (end of a sentence, start of the next)
     for match in _CANDIDATE_END.finditer(text, start, end):
         mark = match.group(0)
-        if mark[0] == ".":
-            if not _period_ends_sentence(text, match.start(), match.end(), end):
-                continue
+        if mark[0] == "." and not _period_ends_sentence(text, match.start(), match.end(), end):
+            continue
         stripped = mark.rstrip()
         cuts.append((match.start() + len(stripped), match.end()))
     for match in _HEADING.finditer(text, start, end):
@@ -55,9 +58,8 @@ def _append(text: str, spans: list[tuple[int, int]], start: int, end: int) -> No
 
 
 def _period_ends_sentence(text: str, period: int, after: int, limit: int) -> bool:
-    if after < limit:
-        if text[after].islower():
-            return False  # "approx. five", "Co., Ltd. and"
+    if after < limit and text[after].islower():
+        return False  # "approx. five", "Co., Ltd. and"
     word_start = period
     while word_start > 0 and (text[word_start - 1].isalpha() or text[word_start - 1] == "."):
         word_start -= 1

@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dagster_project.extract.patterns import trie_pattern
 from dagster_project.settings import PROJECT_ROOT
 
 log = logging.getLogger(__name__)
@@ -54,8 +55,8 @@ _OTHER_BODY_AFTER = re.compile(
 )
 # A sentence opening with one of these keeps the topic of the sentences before it.
 _ANAPHOR_START = re.compile(
-    r"\W*(?:the\s+(?:company|enterprise|group|firm|corporation|plant|factory|mill)"
-    r"|it|its|they|their|we|our|he|she|his|her)\b",
+    r"\W*(?:the\s+(?:company|enterprise|group|firm|corporation|plant|factory|mill|park|zone"
+    r"|city|county|cluster|project)|it|its|they|their|we|our|he|she|his|her)\b",
     re.IGNORECASE,
 )
 # Words that can only point back at a company, never at a city.
@@ -63,6 +64,10 @@ _ORGANISATION_ANAPHOR = re.compile(
     r"\bthe\s+(?:company|enterprise|group|firm|corporation|plant|factory|mill)(?:'s)?\b",
     re.IGNORECASE,
 )
+
+
+def _alias_char(char: str) -> str:
+    return r"[\s-]+" if char == " " else re.escape(char)
 
 
 def _normal(alias: str) -> str:
@@ -76,17 +81,25 @@ class AliasTable:
     aliases: dict[str, str] = field(default_factory=dict)
     types: dict[str, str] = field(default_factory=dict)  # entity_id → entity_type
     problems: list[str] = field(default_factory=list)
-    _pattern: re.Pattern[str] | None = field(default=None, repr=False)
+    _patterns: tuple[re.Pattern[str], re.Pattern[str]] | None = field(default=None, repr=False)
+
+    def _compiled(self) -> tuple[re.Pattern[str], re.Pattern[str]] | None:
+        if self._patterns is None and self.aliases:
+            body = rf"(?<![A-Za-z0-9])(?:{trie_pattern(self.aliases, _alias_char)})(?![A-Za-z0-9])"
+            self._patterns = (re.compile(body, re.IGNORECASE), re.compile(body))
+        return self._patterns
 
     @property
     def pattern(self) -> re.Pattern[str] | None:
-        if self._pattern is None and self.aliases:
-            words = sorted(self.aliases, key=len, reverse=True)
-            body = "|".join(re.escape(word).replace(r"\ ", r"[\s-]+") for word in words)
-            self._pattern = re.compile(
-                rf"(?<![A-Za-z0-9])(?:{body})(?![A-Za-z0-9])", re.IGNORECASE
-            )
-        return self._pattern
+        """All aliases, case-insensitive."""
+        compiled = self._compiled()
+        return compiled[0] if compiled else None
+
+    @property
+    def lower_pattern(self) -> re.Pattern[str] | None:
+        """All aliases, for text already lower-cased (aliases are stored lower-case)."""
+        compiled = self._compiled()
+        return compiled[1] if compiled else None
 
     def entity(self, written: str) -> str | None:
         return self.aliases.get(_normal(written))
@@ -157,12 +170,15 @@ class EntityMention:
     scope: bool = False  # "in China", "across Shandong": where, not who
 
 
-def find_mentions(text: str, table: AliasTable, start: int, end: int) -> list[EntityMention]:
-    """Alias-table mentions plus company-like names the table lacks, in order of position."""
+def find_mentions(
+    text: str, table: AliasTable, start: int, end: int, lower: str | None = None
+) -> list[EntityMention]:
+    """Alias-table mentions plus company-like names the table lacks, in order of position.
+    `lower`, if given, is text.lower() of the same length, scanned instead (faster)."""
     found: list[EntityMention] = []
-    pattern = table.pattern
+    pattern = table.pattern if lower is None else table.lower_pattern
     if pattern is not None:
-        for match in pattern.finditer(text, start, end):
+        for match in pattern.finditer(text if lower is None else lower, start, end):
             entity = table.entity(match.group(0))
             if entity is None or _OTHER_BODY_AFTER.match(text, match.end(), end):
                 continue
@@ -233,6 +249,8 @@ class SubjectResolver:
         company_topic: str | None = None
         for index in sorted(self.by_sentence):
             actors = [m for m in self.by_sentence[index] if not m.scope]
+            if not actors and topic is None:
+                actors = self.by_sentence[index]  # "Walking into the park ...": a first topic
             sentence_start, sentence_end = spans[index]
             if actors and not _ANAPHOR_START.match(text, sentence_start, sentence_end):
                 companies = [m for m in actors if not m.place]

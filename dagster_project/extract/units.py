@@ -41,8 +41,11 @@ def _add(unit: str, multiplier: float, *words: str) -> None:
         UNIT_WORDS[_key(word)] = (unit, multiplier)
 
 
+_KEY_DROP = str.maketrans("", "", " \t\r\n-.")
+
+
 def _key(word: str) -> str:
-    return re.sub(r"[\s\-.]", "", word.lower())
+    return word.lower().translate(_KEY_DROP)
 
 
 _add("CNY", 1.0, "yuan", "yuan RMB", "RMB", "renminbi", "CNY", "元", "人民币")
@@ -80,14 +83,18 @@ PREFIX_CURRENCY: dict[str, str] = {
 }
 
 # Nouns that make a bare number a count: "60 aluminium enterprises", "1,500 new jobs".
-COUNT_NOUNS = (
-    "enterprises enterprise companies company firms firm businesses plants plant factories "
-    "factory mills mill lines line projects project patents patent universities university "
-    "institutes institute colleges college employees employee workers worker jobs job people "
-    "persons staff talents experts researchers engineers cans can pieces sets customers customer "
-    "clients countries regions products varieties standards awards households wheels pistons "
-    "vehicles members suppliers partners brands orders bases developers"
-).split()
+COUNT_NOUNS = frozenset(
+    {
+        "enterprises", "enterprise", "companies", "company", "firms", "firm", "businesses",
+        "plants", "plant", "factories", "factory", "mills", "mill", "lines", "line", "projects",
+        "project", "patents", "patent", "universities", "university", "institutes", "institute",
+        "colleges", "college", "employees", "employee", "workers", "worker", "jobs", "job",
+        "people", "persons", "staff", "talents", "experts", "researchers", "engineers", "cans",
+        "can", "pieces", "sets", "customers", "customer", "clients", "countries", "regions",
+        "products", "varieties", "standards", "awards", "households", "wheels", "pistons",
+        "vehicles", "members", "suppliers", "partners", "brands", "orders", "bases", "developers",
+    }
+)  # fmt: skip
 
 # Rates after a unit. Only the combinations below keep the rate; others keep the base unit.
 RATE_UNITS = {
@@ -156,6 +163,10 @@ _RATE_WORDS = {"tonne": "/t", "ton": "/t", "t": "/t", "吨": "/t", "year": "/yr"
 _SQUARE = re.compile(r"^(?:square|sq|m2|㎡|平方米)", re.IGNORECASE)
 
 
+_DURATION_ADJECTIVE = re.compile(r"^(?:consecutive|successive|straight|running)\s+", re.I)
+_UNIT_CACHE: dict[str, tuple[str | None, float]] = {}
+
+
 def canonical_scale(word: str | None) -> float:
     if not word:
         return 1.0
@@ -166,8 +177,13 @@ def canonical_unit(word: str | None) -> tuple[str | None, float]:
     """(canonical unit, multiplier) for a matched unit word; (None, 1.0) for no word."""
     if not word:
         return None, 1.0
-    key = _key(re.sub(r"^(?:consecutive|successive|straight|running)\s+", "", word, flags=re.I))
-    return UNIT_WORDS.get(key, (None, 1.0))
+    found = _UNIT_CACHE.get(word)
+    if found is None:
+        bare = _DURATION_ADJECTIVE.sub("", word)
+        found = UNIT_WORDS.get(_key(bare), (None, 1.0))
+        if len(_UNIT_CACHE) < 10_000:
+            _UNIT_CACHE[word] = found
+    return found
 
 
 def canonical_rate(rate: str | None, annually: str | None) -> str | None:

@@ -27,6 +27,9 @@ _TRUST = re.compile(r"^([ABCD])([+-]?)$")
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 # Files under raw/ that are not data.
 NOT_DATA = {"sources.yml", "README.md"}
+# Article texts carry their own front-matter header (with an optional source_id) and are read
+# by the extractor, not by a loader: the registry does not list them.
+ARTICLE_DIR = "articles"
 
 SCHEMA = {
     "source_id": pl.String,
@@ -198,7 +201,7 @@ def data_files_on_disk(raw_dir: Path) -> list[str]:
         relative = path.relative_to(raw_dir)
         if not path.is_file() or any(part.startswith(".") for part in relative.parts):
             continue
-        if relative.as_posix() in NOT_DATA:
+        if relative.as_posix() in NOT_DATA or relative.parts[0] == ARTICLE_DIR:
             continue
         found.append(relative.as_posix())
     return found
