@@ -153,6 +153,30 @@ def command_extract(settings: Settings, arguments: argparse.Namespace) -> int:
     return run_extract(arguments.path, arguments.format)
 
 
+def command_claims(settings: Settings, arguments: argparse.Namespace) -> int:
+    from dagster_project.extract.accept import AcceptError, Overrides, accept
+
+    overrides = Overrides(
+        subject=arguments.subject,
+        metric=arguments.metric,
+        period=arguments.period,
+        product=arguments.product,
+        market_scope=arguments.market_scope,
+    )
+    with _reader(settings, arguments.live) as connection:
+        try:
+            written = accept(connection, settings.raw_dir, arguments.candidate_ids, overrides)
+        except AcceptError as error:
+            print(f"alcap claims accept: {error}", file=sys.stderr)
+            return 2
+    for claim_id in written:
+        print(f"accepted as {claim_id}")
+    if len(written) < len(arguments.candidate_ids):
+        print(f"{len(arguments.candidate_ids) - len(written)} already accepted earlier")
+    print("run `alcap refresh` to load them")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="alcap", description="Analytics warehouse for Binzhou's aluminium cluster."
@@ -174,7 +198,19 @@ def build_parser() -> argparse.ArgumentParser:
     rejected = commands.add_parser("rejected", help="rows quarantined with their reasons")
     rejected.add_argument("--file", help="only this file (path relative to raw/)")
 
-    for command in (query, sources, rejected):
+    claims = commands.add_parser("claims", help="review extracted candidate claims")
+    claims_commands = claims.add_subparsers(dest="claims_command", required=True)
+    accept = claims_commands.add_parser(
+        "accept", help="append candidates (ids from fct_claim_review_queue) to the claims file"
+    )
+    accept.add_argument("candidate_ids", nargs="+", metavar="ID")
+    accept.add_argument("--subject", help="override the subject the extractor found")
+    accept.add_argument("--metric", help="override the metric (an id in dbt/seeds/metrics.csv)")
+    accept.add_argument("--period", help="override the period (YYYY, YYYY-MM, ...)")
+    accept.add_argument("--product", help="the product or chain stage the figure is about")
+    accept.add_argument("--market-scope", choices=["domestic", "world", "provincial", "city"])
+
+    for command in (query, sources, rejected, accept):
         command.add_argument(
             "--live", action="store_true", help="read the warehouse, not the snapshot"
         )
@@ -192,6 +228,7 @@ COMMANDS = {
     "sources": command_sources,
     "rejected": command_rejected,
     "extract": command_extract,
+    "claims": command_claims,
 }
 
 

@@ -1,0 +1,152 @@
+"""`alcap claims accept ID…`: append reviewed candidates to their article's claims file.
+
+The claims file stays the curated record: an accepted candidate becomes an ordinary row there
+(checked with the same unit and period parsers the loader uses), and the next refresh links
+it back to its character span.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from dagster_project.ingest import claims_csv
+from dagster_project.ingest.registry import load_registry
+from dagster_project.ingest.units import parse_period, parse_unit
+from dagster_project.settings import PROJECT_ROOT
+
+METRICS_SEED = PROJECT_ROOT / "dbt" / "seeds" / "metrics.csv"
+
+
+class AcceptError(ValueError):
+    pass
+
+
+@dataclass
+class Overrides:
+    subject: str | None = None
+    metric: str | None = None
+    period: str | None = None
+    product: str | None = None
+    market_scope: str | None = None
+
+
+def known_metrics(path: Path = METRICS_SEED) -> set[str]:
+    with path.open(encoding="utf-8") as handle:
+        return {row["metric_id"] for row in csv.DictReader(handle)}
+
+
+def _find(connection: duckdb.DuckDBPyConnection, prefix: str) -> dict:
+    if len(prefix) < 8:
+        raise AcceptError(f"candidate id {prefix!r} is too short: give at least 8 characters")
+    found = connection.execute(
+        "select * from raw.claim_candidates where candidate_id like ? || '%'", [prefix]
+    )
+    columns = [description[0] for description in found.description]
+    rows = [dict(zip(columns, row, strict=True)) for row in found.fetchall()]
+    if not rows:
+        raise AcceptError(f"no candidate {prefix!r} (see marts.fct_claim_review_queue)")
+    if len(rows) > 1:
+        raise AcceptError(f"candidate id {prefix!r} is ambiguous: give more characters")
+    return rows[0]
+
+
+def claim_row(candidate: dict, overrides: Overrides, metrics: set[str]) -> dict[str, str]:
+    """The claims_csv row for one candidate; raise AcceptError naming what is missing."""
+    short = candidate["candidate_id"][:12]
+    source_id = candidate["source_id"]
+    if not source_id:
+        raise AcceptError(
+            f"{short}: {candidate['article_path']} names no source_id in its header;"
+            " add one that raw/sources.yml lists"
+        )
+    subject = overrides.subject or candidate["subject"]
+    metric = overrides.metric or candidate["metric"]
+    period = overrides.period or candidate["period"]
+    if not subject:
+        raise AcceptError(f"{short}: no subject was found; pass --subject")
+    if metric not in metrics:
+        raise AcceptError(
+            f"{short}: metric {metric!r} is not in dbt/seeds/metrics.csv; pass --metric"
+        )
+    if not period:
+        raise AcceptError(f"{short}: no period was found; pass --period")
+    try:
+        parse_period(period)
+        parse_unit(candidate["unit"])
+    except ValueError as error:
+        raise AcceptError(f"{short}: {error}") from None
+    value = candidate["value"]
+    surface = " ".join(candidate["surface"].split())
+    return {
+        "claim_id": f"{source_id}__x{candidate['candidate_id'][:10]}",
+        "subject": subject,
+        "product": overrides.product or "",
+        "market_scope": overrides.market_scope or "",
+        "metric": metric,
+        "period": period,
+        "value": f"{value:.15g}",
+        "unit": candidate["unit"],
+        "bound": candidate["bound"],
+        "source_id": source_id,
+        "location_note": (
+            f"{candidate['article_path']} characters {candidate['start']}-{candidate['end']}:"
+            f" {surface}"
+        ),
+    }
+
+
+def claims_file_for(raw_dir: Path, source_id: str) -> Path:
+    registry = load_registry(raw_dir / "sources.yml")
+    files = registry.files_of("article_claims")
+    matches = [file for file, sources in files.items() if source_id in sources]
+    if not matches:
+        raise AcceptError(
+            f"source {source_id!r} lists no article_claims file in raw/sources.yml;"
+            " add `files: [claims/<source_id>.csv]` to its entry"
+        )
+    return raw_dir / matches[0]
+
+
+def append_claims(path: Path, rows: list[dict[str, str]]) -> list[str]:
+    """Append rows not yet in the file; return the claim ids written."""
+    existing: set[str] = set()
+    if path.exists() and path.stat().st_size:
+        with path.open(encoding="utf-8", newline="") as handle:
+            existing = {row.get("claim_id", "") for row in csv.DictReader(handle)}
+        needs_newline = not path.read_bytes().endswith(b"\n")
+    else:
+        needs_newline = False
+    fresh = [row for row in rows if row["claim_id"] not in existing]
+    if not fresh:
+        return []
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=claims_csv.COLUMNS, lineterminator="\n")
+    if not existing and not (path.exists() and path.stat().st_size):
+        writer.writeheader()
+    writer.writerows(fresh)
+    with path.open("a", encoding="utf-8", newline="") as handle:
+        handle.write(("\n" if needs_newline else "") + buffer.getvalue())
+    return [row["claim_id"] for row in fresh]
+
+
+def accept(
+    connection: duckdb.DuckDBPyConnection,
+    raw_dir: Path,
+    candidate_ids: list[str],
+    overrides: Overrides,
+) -> list[str]:
+    """Accept every candidate or none: all are checked before any file is written."""
+    metrics = known_metrics()
+    by_file: dict[Path, list[dict[str, str]]] = {}
+    for prefix in candidate_ids:
+        row = claim_row(_find(connection, prefix), overrides, metrics)
+        by_file.setdefault(claims_file_for(raw_dir, row["source_id"]), []).append(row)
+    written: list[str] = []
+    for path, rows in by_file.items():
+        written += append_claims(path, rows)
+    return written

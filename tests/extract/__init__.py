@@ -1,0 +1,1 @@
+"""Tests of the article extractor (dagster_project/extract)."""
