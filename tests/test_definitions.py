@@ -26,7 +26,9 @@ def graph():
 def test_every_asset_is_materialised_by_the_project(graph):
     """No dbt source dangles: each raw table is the output of an ingest asset."""
     external = [
-        key.to_user_string() for key in graph.get_all_asset_keys() if not graph.get(key).is_materializable
+        key.to_user_string()
+        for key in graph.get_all_asset_keys()
+        if not graph.get(key).is_materializable
     ]
     assert external == []
 
@@ -34,13 +36,21 @@ def test_every_asset_is_materialised_by_the_project(graph):
 def test_dbt_sources_depend_on_the_assets_that_load_them(graph):
     staging = dg.AssetKey(["stg_raw__article_claims"])
     assert dg.AssetKey(["raw", "article_claims"]) in graph.get(staging).parent_keys
-    assert dg.AssetKey(["raw", "source_registry"]) in graph.get(dg.AssetKey(["raw", "article_claims"])).parent_keys
+    assert (
+        dg.AssetKey(["raw", "source_registry"])
+        in graph.get(dg.AssetKey(["raw", "article_claims"])).parent_keys
+    )
 
 
 def test_publication_comes_after_every_mart(graph):
     ancestors = graph.upstream_key_iterator(dg.AssetKey(["serving", "snapshot"]))
     upstream = set(ancestors)
-    for mart in ["fct_claims", "fct_cluster_output_value", "fct_market_share", "fct_value_added_ladder"]:
+    for mart in [
+        "fct_claims",
+        "fct_cluster_output_value",
+        "fct_market_share",
+        "fct_value_added_ladder",
+    ]:
         assert dg.AssetKey([mart]) in upstream
 
 
@@ -66,4 +76,6 @@ def test_asset_graph_matches_snapshot(graph):
     if os.environ.get("ALCAP_UPDATE_SNAPSHOTS") or not SNAPSHOT.exists():
         SNAPSHOT.parent.mkdir(exist_ok=True)
         SNAPSHOT.write_text(text)
-    assert text == SNAPSHOT.read_text(), "asset graph changed: review, then ALCAP_UPDATE_SNAPSHOTS=1"
+    assert text == SNAPSHOT.read_text(), (
+        "asset graph changed: review, then ALCAP_UPDATE_SNAPSHOTS=1"
+    )

@@ -56,7 +56,13 @@ def rows(snapshot, sql, parameters=()):
 
 
 def test_refresh_builds_every_mart_and_keeps_run_history(refreshed, snapshot):
-    marts = {name for (name,) in rows(snapshot, "select table_name from information_schema.tables where table_schema = 'marts'")}
+    marts = {
+        name
+        for (name,) in rows(
+            snapshot,
+            "select table_name from information_schema.tables where table_schema = 'marts'",
+        )
+    }
     assert {
         "fct_claims",
         "fct_cluster_output_value",
@@ -71,22 +77,43 @@ def test_refresh_builds_every_mart_and_keeps_run_history(refreshed, snapshot):
 
 
 def test_counts_reconcile_for_every_file(snapshot):
-    assert rows(snapshot, "select file from raw.file_loads where rows_read <> rows_loaded + rows_rejected") == []
-    loaded = rows(snapshot, "select sum(rows_loaded) from raw.file_loads where dataset in ('article_claims', 'point_statistics')")[0][0]
+    assert (
+        rows(
+            snapshot,
+            "select file from raw.file_loads where rows_read <> rows_loaded + rows_rejected",
+        )
+        == []
+    )
+    loaded = rows(
+        snapshot,
+        "select sum(rows_loaded) from raw.file_loads where dataset in ('article_claims', 'point_statistics')",
+    )[0][0]
     claims = rows(snapshot, "select count(*) from marts.fct_claims")[0][0]
     assert claims == loaded, "every loaded claim reaches fct_claims"
 
 
 def test_every_mart_row_carries_a_source_id(snapshot):
-    for (table,) in rows(snapshot, "select table_name from information_schema.tables where table_schema = 'marts' and table_name like 'fct_%'"):
-        columns = [c for (c,) in rows(snapshot, "select column_name from information_schema.columns where table_schema = 'marts' and table_name = ? and column_name like '%source_id%'", [table])]
+    for (table,) in rows(
+        snapshot,
+        "select table_name from information_schema.tables where table_schema = 'marts' and table_name like 'fct_%'",
+    ):
+        columns = [
+            c
+            for (c,) in rows(
+                snapshot,
+                "select column_name from information_schema.columns where table_schema = 'marts' and table_name = ? and column_name like '%source_id%'",
+                [table],
+            )
+        ]
         assert columns, f"marts.{table} has no source id column"
-        missing = rows(snapshot, f"select count(*) from marts.{table} where {columns[0]} is null")[0][0]
+        missing = rows(snapshot, f"select count(*) from marts.{table} where {columns[0]} is null")[
+            0
+        ][0]
         assert missing == 0, f"marts.{table}: {missing} rows without {columns[0]}"
 
 
 def test_2018_output_value_is_330_billion_with_conflicting_claims(snapshot):
-    (value, low, high, claims_count), = rows(
+    ((value, low, high, claims_count),) = rows(
         snapshot,
         "select output_value_cny, output_value_low_cny, output_value_high_cny, claims_count"
         " from marts.fct_cluster_output_value where year = 2018",
@@ -96,7 +123,7 @@ def test_2018_output_value_is_330_billion_with_conflicting_claims(snapshot):
 
 
 def test_growth_2018_to_2024(snapshot):
-    (value, previous_year, cagr), = rows(
+    ((value, previous_year, cagr),) = rows(
         snapshot,
         "select output_value_cny, previous_year, cagr_since_previous_year"
         " from marts.fct_cluster_output_value where year = 2024",
@@ -157,7 +184,9 @@ def test_failed_refresh_does_not_replace_the_published_snapshot(refreshed, tmp_p
     claims = next((raw / "claims").glob("*.csv"))
     source_id = claims.stem
     with claims.open("a", encoding="utf-8") as handle:
-        handle.write(f"zz__unknown,Atlantis Aluminium,,,output_value,2019,1,billion yuan,exact,{source_id},test\n")
+        handle.write(
+            f"zz__unknown,Atlantis Aluminium,,,output_value,2019,1,billion yuan,exact,{source_id},test\n"
+        )
     result = run_alcap(home, raw, "refresh")
     assert result.returncode != 0
     assert "snapshot was not replaced" in result.stdout

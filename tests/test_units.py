@@ -56,7 +56,14 @@ def test_unknown_units_are_errors(written):
 
 @pytest.mark.parametrize(
     ("written", "value"),
-    [("330", 330.0), ("20,000", 20000.0), ("1,234,567.5", 1234567.5), ("+7", 7.0), ("0.245", 0.245), ("-3", -3.0)],
+    [
+        ("330", 330.0),
+        ("20,000", 20000.0),
+        ("1,234,567.5", 1234567.5),
+        ("+7", 7.0),
+        ("0.245", 0.245),
+        ("-3", -3.0),
+    ],
 )
 def test_numbers(written, value):
     assert parse_number(written) == value
@@ -70,13 +77,20 @@ def test_not_numbers(written):
 
 @pytest.mark.parametrize(
     ("written", "parsed"),
-    [("2018", (2018, None)), ("2022-07", (2022, 7)), ("2025-H1", (2025, None)), ("2021-Q3", (2021, None))],
+    [
+        ("2018", (2018, None)),
+        ("2022-07", (2022, 7)),
+        ("2025-H1", (2025, None)),
+        ("2021-Q3", (2021, None)),
+    ],
 )
 def test_periods(written, parsed):
     assert parse_period(written) == parsed
 
 
-@pytest.mark.parametrize("written", ["c.2018", "2021-01..09", "10 (year not shown)", "2018-13", "1700"])
+@pytest.mark.parametrize(
+    "written", ["c.2018", "2021-01..09", "10 (year not shown)", "2018-13", "1700"]
+)
 def test_bad_periods(written):
     with pytest.raises(ValueError):
         parse_period(written)
