@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
 import duckdb
 import pytest
+
+from dagster_project.settings import PROJECT_ROOT
 
 CLAIMS_HEADER = (
     "claim_id,subject,product,market_scope,metric,period,value,unit,bound,source_id,location_note"
@@ -112,3 +117,23 @@ def raw_dir(tmp_path: Path) -> Path:
 def connection(tmp_path: Path):
     with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as database:
         yield database
+
+
+ALCAP = [sys.executable, "-m", "dagster_project.cli"]
+
+
+def run_alcap(home: Path, raw: Path, *arguments: str) -> subprocess.CompletedProcess:
+    environment = {
+        **os.environ,
+        "ALCAP_HOME": str(home),
+        "ALCAP_RAW_DIR": str(raw),
+        "DAGSTER_HOME": str(home / "dagster_home"),
+    }
+    return subprocess.run(
+        [*ALCAP, *arguments],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=PROJECT_ROOT,
+    )

@@ -7,10 +7,14 @@ change to lineage shows up in review. Regenerate it with ALCAP_UPDATE_SNAPSHOTS=
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import dagster as dg
 import pytest
+
+from dagster_project.settings import PROJECT_ROOT
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "asset_graph.txt"
 
@@ -79,3 +83,17 @@ def test_asset_graph_matches_snapshot(graph):
     assert text == SNAPSHOT.read_text(), (
         "asset graph changed: review, then ALCAP_UPDATE_SNAPSHOTS=1"
     )
+
+
+def test_dagster_cli_loads_the_code_location(tmp_path):
+    """What `dagster dev` loads: the module named in pyproject's [tool.dagster]."""
+    dagster = Path(sys.executable).parent / "dagster"
+    result = subprocess.run(
+        [str(dagster), "definitions", "validate", "-m", "dagster_project.definitions"],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "ALCAP_HOME": str(tmp_path), "DAGSTER_HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]

@@ -6,35 +6,14 @@ read the published snapshot the way a BI user or analyst would.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import run_alcap
 
 from dagster_project.settings import PROJECT_ROOT
-
-ALCAP = [sys.executable, "-m", "dagster_project.cli"]
-
-
-def run_alcap(home: Path, raw: Path, *arguments: str) -> subprocess.CompletedProcess:
-    environment = {
-        **os.environ,
-        "ALCAP_HOME": str(home),
-        "ALCAP_RAW_DIR": str(raw),
-        "DAGSTER_HOME": str(home / "dagster_home"),
-    }
-    return subprocess.run(
-        [*ALCAP, *arguments],
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=PROJECT_ROOT,
-    )
 
 
 @pytest.fixture(scope="session")
