@@ -110,12 +110,13 @@ def load_articles(
             frames.append(previous_candidates.filter(pl.col("article_sha256") == digest))
             continue
         articles.append(_extract_one(path, relative, digest, known_sources, frames))
-    candidates = pl.concat(frames)  # noqa: F841 - scanned by DuckDB below
-    table = pl.DataFrame(articles, schema=ARTICLES_SCHEMA)  # noqa: F841
+    # Both frames are read by DuckDB's replacement scan, by their Python names.
+    candidates = pl.concat(frames)  # noqa: F841
+    article_rows = pl.DataFrame(articles, schema=ARTICLES_SCHEMA)
     connection.execute("begin transaction")
     try:
         connection.execute("create schema if not exists raw")
-        connection.execute("create or replace table raw.articles as select * from table")
+        connection.execute("create or replace table raw.articles as select * from article_rows")
         connection.execute(
             "create or replace table raw.claim_candidates as select * from candidates"
         )
@@ -123,9 +124,7 @@ def load_articles(
     except Exception:
         connection.execute("rollback")
         raise
-    return ArticleLoad(
-        pl.DataFrame(articles, schema=ARTICLES_SCHEMA), sum(f.height for f in frames)
-    )
+    return ArticleLoad(article_rows, sum(frame.height for frame in frames))
 
 
 def _extract_one(
