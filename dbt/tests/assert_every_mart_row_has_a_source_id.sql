@@ -25,6 +25,13 @@ with missing as (
 
     union all
 
+    -- A candidate from an article that names no source carries 'article:<path>' (see the mart).
+    select 'fct_claim_review_queue' as mart
+    from {{ ref('fct_claim_review_queue') }}
+    where source_id is null
+
+    union all
+
     select 'dim_sources' as mart
     from {{ ref('dim_sources') }}
     where source_id is null

@@ -1,50 +1,68 @@
 -- Every claim, one row each, in normalised units, with its provenance and whether it is the one
--- its group reports (see int_claims_reconciled for the rule).
+-- its group reports (see int_claims_reconciled for the rule). A claim whose figure was found in
+-- its article's text carries the span it was read from (see int_claim_candidates_linked).
 with claims as (
 
     select * from {{ ref('int_claims_reconciled') }}
 
 ),
 
+spans as (
+
+    select * from {{ ref('int_claim_candidates_linked') }}
+    where claim_id is not null
+
+),
+
 final as (
 
     select
-        claim_id,
-        claim_group_id,
-        claim_origin,
-        entity_id,
-        subject_as_written,
-        metric_id,
-        metric_family,
-        stage_id,
-        product_as_written,
-        market_scope,
-        period_as_written,
-        period_kind,
-        period_year,
-        period_month,
-        bound,
-        value_as_written,
-        unit_as_written,
-        value_base,
-        unit_base,
-        value_normalised,
-        unit_normalised,
-        cny_per_usd,
-        source_id,
-        publisher,
-        trust_grade,
-        trust_rank,
-        published_date,
-        file,
-        line,
-        location_note,
-        agreeing_sources_count,
-        claim_rank,
-        is_reported,
-        reported_claim_id,
-        selection_rule
+        claims.claim_id,
+        claims.claim_group_id,
+        claims.claim_origin,
+        claims.entity_id,
+        claims.subject_as_written,
+        claims.metric_id,
+        claims.metric_family,
+        claims.stage_id,
+        claims.product_as_written,
+        claims.market_scope,
+        claims.period_as_written,
+        claims.period_kind,
+        claims.period_year,
+        claims.period_month,
+        claims.bound,
+        claims.value_as_written,
+        claims.unit_as_written,
+        claims.value_base,
+        claims.unit_base,
+        claims.value_normalised,
+        claims.unit_normalised,
+        claims.cny_per_usd,
+        claims.source_id,
+        claims.publisher,
+        claims.trust_grade,
+        claims.trust_rank,
+        claims.published_date,
+        claims.file,
+        claims.line,
+        claims.location_note,
+        claims.agreeing_sources_count,
+        claims.claim_rank,
+        claims.is_reported,
+        claims.reported_claim_id,
+        claims.selection_rule,
+        spans.candidate_id,
+        spans.article_path,
+        spans.span_start,
+        spans.span_end,
+        spans.surface as span_surface,
+        spans.sentence_start,
+        spans.sentence_end,
+        spans.candidate_id is not null as has_text_span
     from claims
+    left join spans
+        on claims.claim_id = spans.claim_id
 
 )
 

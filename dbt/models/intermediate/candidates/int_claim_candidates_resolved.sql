@@ -1,0 +1,80 @@
+-- Each candidate claim with its words resolved to the vocabulary, as claims are: the subject to
+-- an entity through the aliases, the metric guess to seeds/metrics.csv, the unit to
+-- seeds/units.csv (the units ingest can load), the article's source to the registry.
+with candidates as (
+
+    select * from {{ ref('stg_raw__claim_candidates') }}
+
+),
+
+articles as (
+
+    select * from {{ ref('stg_raw__articles') }}
+
+),
+
+entity_aliases as (
+
+    select * from {{ ref('int_entity_aliases_unioned') }}
+
+),
+
+metrics as (
+
+    select * from {{ ref('metrics') }}
+
+),
+
+units as (
+
+    select * from {{ ref('units') }}
+
+),
+
+sources as (
+
+    select * from {{ ref('stg_raw__source_registry') }}
+
+),
+
+resolved as (
+
+    select
+        candidates.candidate_id,
+        candidates.article_path,
+        candidates.article_sha256,
+        articles.article_status,
+        candidates.source_id,
+        coalesce(sources.source_id is not null, false) as is_source_registered,
+        candidates.value,
+        candidates.unit,
+        coalesce(units.unit_base is not null, false) as is_unit_known,
+        candidates.surface,
+        candidates.span_start,
+        candidates.span_end,
+        candidates.sentence_start,
+        candidates.sentence_end,
+        candidates.sentence,
+        candidates.bound,
+        candidates.subject_as_written,
+        entity_aliases.entity_id,
+        candidates.metric_id,
+        metrics.metric_family,
+        coalesce(metrics.metric_id is not null, false) as is_metric_known,
+        candidates.period_as_written,
+        candidates.period_rule
+    from candidates
+    left join articles
+        on candidates.article_path = articles.article_path
+    left join entity_aliases
+        on lower(trim(candidates.subject_as_written)) = entity_aliases.alias_key
+    left join metrics
+        on candidates.metric_id = metrics.metric_id
+    left join units
+        on candidates.unit = units.unit_base
+    left join sources
+        on candidates.source_id = sources.source_id
+
+)
+
+select * from resolved

@@ -1,0 +1,42 @@
+-- The one-to-one link leaves no pair behind: no unlinked candidate matches an unlinked claim
+-- (macros/candidate_matches_claim.sql). A row here means the greedy match needed more rounds
+-- than var candidate_link_rounds; raise it.
+with candidates as (
+
+    select * from {{ ref('int_claim_candidates_linked') }}
+
+),
+
+claims as (
+
+    select * from {{ ref('int_claims_resolved') }}
+
+),
+
+unit_matches as (
+
+    select * from {{ ref('candidate_unit_matches') }}
+
+),
+
+linked_claims as (
+
+    select claim_id
+    from candidates
+    where claim_id is not null
+
+)
+
+select
+    candidates.candidate_id,
+    claims.claim_id
+from candidates
+inner join unit_matches
+    on candidates.unit = unit_matches.candidate_unit
+inner join claims
+    on {{ candidate_matches_claim('candidates', 'claims', 'unit_matches') }}
+left join linked_claims
+    on claims.claim_id = linked_claims.claim_id
+where
+    candidates.claim_id is null
+    and linked_claims.claim_id is null
