@@ -76,6 +76,7 @@ def article_files(raw_dir: Path) -> list[Path]:
         if path.is_file()
         and path.suffix.lower() in ARTICLE_SUFFIXES
         and not path.name.startswith(".")
+        and path.name != "README.md"  # the folder's own instructions
     )
 
 
