@@ -11,28 +11,78 @@ import polars as pl
 
 from dagster_project.settings import Settings, load_settings
 
+# Rows are counted per source: loaded lines from the raw tables, rejected lines from
+# raw.rejected_rows. A rejected line that names no valid source (a malformed row, an unknown
+# source id) belongs to its file's source when the file has one; in a file shared by several
+# sources it is shown on a row of its own, so the totals still reconcile with the files.
 SOURCES_SQL = """
 with files as (
-    select source_id, unnest(files) as file from raw.source_registry
+    select source_id, dataset, unnest(files) as file from raw.source_registry
+),
+owners as (
+    select file, count(*) as owner_count, min(source_id) as only_owner from files group by file
+),
+loaded as (
+    select source_id, file, count(distinct line) as rows_loaded
+    from (
+        select source_id, file, line from raw.article_claims
+        union all select source_id, file, line from raw.point_statistics
+        union all select source_id, file, line from raw.production_series
+        union all select source_id, file, line from raw.price_series
+        union all select source_id, file, line from raw.exchange_rates
+    )
+    group by all
+),
+rejected_lines as (
+    select distinct
+        rejected.file,
+        rejected.line,
+        case
+            when rejected.source_id in (
+                select files.source_id from files where files.file = rejected.file
+            ) then rejected.source_id
+            when owners.owner_count = 1 then owners.only_owner
+            else '(no valid source id)'
+        end as source_id
+    from raw.rejected_rows as rejected
+    inner join owners on owners.file = rejected.file
+    where rejected.line > 0
+),
+whole_file_failures as (
+    -- a file that could not be read at all: all its rows are rejected, counted once per file
+    select owners.only_owner as source_id, loads.file, loads.rows_rejected
+    from raw.file_loads as loads
+    inner join owners on owners.file = loads.file
+    where loads.status = 'failed'
+),
+rejected as (
+    select source_id, file, count(*) as rows_rejected from rejected_lines group by all
+    union all
+    select source_id, file, rows_rejected from whole_file_failures
+),
+per_source_file as (
+    select files.source_id, files.dataset, files.file from files
+    union
+    select source_id, null, file from rejected where source_id = '(no valid source id)'
 )
 select
-    registry.source_id,
+    per_source_file.source_id,
     registry.kind,
     registry.trust,
-    registry.dataset,
-    count(distinct files.file) as files,
-    coalesce(sum(loads.rows_read), 0) as rows_read,
-    coalesce(sum(loads.rows_loaded), 0) as rows_loaded,
-    coalesce(sum(loads.rows_rejected), 0) as rows_rejected,
-    string_agg(distinct loads.status, ', ') as status
-from raw.source_registry as registry
-left join files on files.source_id = registry.source_id
-left join raw.file_loads as loads on loads.file = files.file and loads.dataset = registry.dataset
-group by all
-order by registry.dataset, registry.source_id
+    coalesce(registry.dataset, any_value(per_source_file.dataset)) as dataset,
+    count(distinct per_source_file.file) as files,
+    coalesce(sum(loaded.rows_loaded), 0) + coalesce(sum(rejected.rows_rejected), 0) as rows_read,
+    coalesce(sum(loaded.rows_loaded), 0) as rows_loaded,
+    coalesce(sum(rejected.rows_rejected), 0) as rows_rejected
+from per_source_file
+left join raw.source_registry as registry on registry.source_id = per_source_file.source_id
+left join loaded
+    on loaded.source_id = per_source_file.source_id and loaded.file = per_source_file.file
+left join rejected
+    on rejected.source_id = per_source_file.source_id and rejected.file = per_source_file.file
+group by per_source_file.source_id, registry.kind, registry.trust, registry.dataset
+order by dataset, per_source_file.source_id
 """
-# Files shared by several sources (point statistics) count once per source above; the
-# per-file view below is the one that reconciles.
 FILES_SQL = """
 select dataset, file, status, rows_read, rows_loaded, rows_rejected, error
 from raw.file_loads order by dataset, file
@@ -132,7 +182,8 @@ def command_query(settings: Settings, arguments: argparse.Namespace) -> int:
 
 def command_sources(settings: Settings, arguments: argparse.Namespace) -> int:
     with _reader(settings, arguments.live) as connection:
-        print_frame(connection.sql(FILES_SQL if arguments.files else SOURCES_SQL).pl())
+        frame = connection.sql(FILES_SQL if arguments.files else SOURCES_SQL).pl()
+    print_frame(frame, arguments.format)
     return 0
 
 
@@ -143,7 +194,8 @@ def command_rejected(settings: Settings, arguments: argparse.Namespace) -> int:
         sql += " where file = ?"
         parameters.append(arguments.file)
     with _reader(settings, arguments.live) as connection:
-        print_frame(connection.sql(sql + " order by file, line", params=parameters).pl())
+        frame = connection.sql(sql + " order by file, line", params=parameters).pl()
+    print_frame(frame, arguments.format)
     return 0
 
 
@@ -190,7 +242,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     query = commands.add_parser("query", help="run SQL against the published snapshot")
     query.add_argument("sql")
-    query.add_argument("--format", choices=["table", "csv", "json"], default="table")
 
     sources = commands.add_parser("sources", help="the source registry with row counts")
     sources.add_argument("--files", action="store_true", help="one row per file instead")
@@ -214,6 +265,8 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument(
             "--live", action="store_true", help="read the warehouse, not the snapshot"
         )
+    for command in (query, sources, rejected):
+        command.add_argument("--format", choices=["table", "csv", "json"], default="table")
 
     extract = commands.add_parser("extract", help="propose the figures in an article as claims")
     extract.add_argument("path", type=Path)

@@ -6,6 +6,7 @@ read the published snapshot the way a BI user or analyst would.
 
 from __future__ import annotations
 
+import io
 import shutil
 from pathlib import Path
 
@@ -196,3 +197,31 @@ def test_cli_sources_lists_registry_with_counts(refreshed, snapshot):
     for (source_id,) in rows(snapshot, "select source_id from raw.source_registry"):
         assert source_id in result.stdout
     assert "rows_rejected" in result.stdout
+
+
+def test_cli_sources_counts_add_up_to_the_files(refreshed, snapshot):
+    """Per source (a shared file split by row) and per file, the same rows are counted."""
+    import polars as pl
+
+    result = run_alcap(refreshed, PROJECT_ROOT / "raw", "sources", "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    by_source = pl.read_csv(io.StringIO(result.stdout))
+    assert (by_source["rows_read"] == by_source["rows_loaded"] + by_source["rows_rejected"]).all()
+    ((read, loaded, rejected),) = rows(
+        snapshot,
+        "select sum(rows_read), sum(rows_loaded), sum(rows_rejected) from raw.file_loads"
+        " where dataset <> 'source_registry'",
+    )
+    assert (
+        by_source["rows_read"].sum(),
+        by_source["rows_loaded"].sum(),
+        by_source["rows_rejected"].sum(),
+    ) == (
+        read,
+        loaded,
+        rejected,
+    )
+    point = by_source.filter(pl.col("dataset") == "point_statistics")
+    assert point.height > 10 and point["rows_read"].max() < read / 2, (
+        "a shared file is split by source"
+    )
