@@ -42,6 +42,11 @@ from dagster_project.ingest.units import (
         ("enterprises", (1.0, "count")),
         ("cans/t", (1.0, "cans/t")),
         ("  Billion   Yuan ", (1e9, "CNY")),
+        ("yuan per square meter", (1.0, "CNY/m2")),
+        ("million kWh", (1e6, "kWh")),
+        ("kWh/t", (1.0, "kWh/t")),
+        ("percentage points", (1.0, "percentage_points")),
+        ("count/yr", (1.0, "count/yr")),
     ],
 )
 def test_units_as_written(written, expected):

@@ -12,6 +12,7 @@ import re
 BASE_UNITS = {
     "CNY", "USD", "CNY/t", "USD/t", "CNY/USD", "t", "t/yr", "m2", "m2/yr", "mm", "kA",
     "percent", "count", "times", "rank", "year", "years", "cans/t", "ratio",
+    "count/yr", "CNY/m2", "kWh", "kWh/t", "MW", "m", "percentage_points",
 }  # fmt: skip
 
 SCALE_WORDS = {
@@ -40,6 +41,10 @@ BASE_WORDS = {
     "%": "percent", "percent": "percent", "per cent": "percent", "pct": "percent",
     "times": "times", "rank": "rank", "year": "year", "years": "years",
     "ratio": "ratio", "cans": "cans",
+    "kwh": "kWh", "kilowatt hours": "kWh", "kilowatt-hours": "kWh", "mw": "MW", "megawatts": "MW",
+    "m": "m", "metres": "m", "meters": "m",
+    "percentage points": "percentage_points", "percentage_points": "percentage_points",
+    "pp": "percentage_points",
     "count": "count", "enterprises": "count", "firms": "count", "companies": "count",
     "jobs": "count", "people": "count", "products": "count", "types": "count",
     "institutions": "count", "projects": "count", "items": "count",
@@ -52,6 +57,7 @@ RATE_SUFFIXES = [
     (re.compile(r"\s*(?:/|per\s+|a\s+)(?:yr|year|annum|y)$"), "/yr"),
     (re.compile(r"\s*(?:/|per\s+)(?:t|tonne|ton|metric ton)$"), "/t"),
     (re.compile(r"\s*(?:/|per\s+)(?:usd|us\s+dollar|dollar)$"), "/USD"),
+    (re.compile(r"\s*(?:/|per\s+)(?:m2|square\s+met(?:er|re))$"), "/m2"),
 ]
 
 
@@ -146,6 +152,13 @@ PLAUSIBLE = {
     "years": (0, 1000),
     "cans/t": (0, 1e7),
     "ratio": (0, 1e6),
+    "count/yr": (0, 1e12),
+    "CNY/m2": (0, 1e7),
+    "kWh": (0, 1e13),
+    "kWh/t": (0, 1e5),
+    "MW": (0, 1e6),
+    "m": (0, 1e7),
+    "percentage_points": (-100, 100),
 }
 
 
