@@ -83,10 +83,11 @@ def test_not_numbers(written):
 @pytest.mark.parametrize(
     ("written", "parsed"),
     [
-        ("2018", (2018, None)),
-        ("2022-07", (2022, 7)),
-        ("2025-H1", (2025, None)),
-        ("2021-Q3", (2021, None)),
+        ("2018", (2018, None, "year", 1, 12)),
+        ("2022-07", (2022, 7, "month", 7, 7)),
+        ("2025-H1", (2025, None, "half", 1, 6)),
+        ("2021-Q3", (2021, None, "quarter", 7, 9)),
+        ("2021-01..09", (2021, None, "months", 1, 9)),
     ],
 )
 def test_periods(written, parsed):
@@ -94,7 +95,7 @@ def test_periods(written, parsed):
 
 
 @pytest.mark.parametrize(
-    "written", ["c.2018", "2021-01..09", "10 (year not shown)", "2018-13", "1700"]
+    "written", ["c.2018", "2021-09..01", "2021-Q1..03", "10 (year not shown)", "2018-13", "1700"]
 )
 def test_bad_periods(written):
     with pytest.raises(ValueError):

@@ -32,6 +32,9 @@ SCHEMA = {
     "period": pl.String,
     "period_year": pl.Int32,
     "period_month": pl.Int32,
+    "period_kind": pl.String,
+    "period_first_month": pl.Int32,
+    "period_last_month": pl.Int32,
     "value": pl.Float64,
     "unit_as_written": pl.String,
     "multiplier": pl.Float64,
@@ -60,9 +63,14 @@ def parse(
     rows = parse_column(
         rows, "unit", parse_unit, {"multiplier": pl.Float64, "unit_base": pl.String}
     )
-    rows = parse_column(
-        rows, "period", parse_period, {"period_year": pl.Int32, "period_month": pl.Int32}
-    )
+    period_outputs = {
+        "period_year": pl.Int32,
+        "period_month": pl.Int32,
+        "period_kind": pl.String,
+        "period_first_month": pl.Int32,
+        "period_last_month": pl.Int32,
+    }
+    rows = parse_column(rows, "period", parse_period, period_outputs)
     rows = rows.with_columns(
         (pl.col("value_number") * pl.col("multiplier")).alias("value_base"),
         pl.col("claim_id").is_first_distinct().not_().alias("__duplicate_in_file"),
@@ -111,6 +119,9 @@ def parse(
         "period",
         "period_year",
         "period_month",
+        "period_kind",
+        "period_first_month",
+        "period_last_month",
         pl.col("value_number").alias("value"),
         pl.col("unit").alias("unit_as_written"),
         "multiplier",

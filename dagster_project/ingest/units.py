@@ -115,20 +115,35 @@ def parse_number(text: str) -> float:
     return float(value)
 
 
-_PERIOD = re.compile(r"^(\d{4})(?:-(0[1-9]|1[0-2]|Q[1-4]|H[12]))?$")
+_PERIOD = re.compile(r"^(\d{4})(?:-(0[1-9]|1[0-2]|Q[1-4]|H[12])(?:\.\.(0[1-9]|1[0-2]))?)?$")
 
 
-def parse_period(text: str) -> tuple[int, int | None]:
-    """`YYYY`, `YYYY-MM`, `YYYY-Qn` or `YYYY-Hn` → (year, month or None)."""
+def parse_period(text: str) -> tuple[int, int | None, str, int, int]:
+    """A period as written → (year, month or None, kind, first month, last month).
+
+    `YYYY`, `YYYY-MM`, `YYYY-Qn`, `YYYY-Hn`, or `YYYY-MM..MM` for a cumulative span of months
+    (Chinese statistics often report January to month N). The months covered let a rate or
+    price be averaged over exactly the period.
+    """
     match = _PERIOD.match(text.strip())
     if not match:
-        raise ValueError(f"period {text!r} is not YYYY, YYYY-MM, YYYY-Qn or YYYY-Hn")
+        raise ValueError(f"period {text!r} is not YYYY, YYYY-MM, YYYY-Qn, YYYY-Hn or YYYY-MM..MM")
     year = int(match.group(1))
     if not 1900 <= year <= 2100:
         raise ValueError(f"period year {year} is outside 1900-2100")
-    part = match.group(2)
-    month = int(part) if part and part.isdigit() else None
-    return year, month
+    part, last = match.group(2), match.group(3)
+    if part is None:
+        return year, None, "year", 1, 12
+    if last is not None:
+        if not part.isdigit() or int(last) < int(part):
+            raise ValueError(f"period {text!r}: a span of months runs from the earlier month")
+        return year, None, "months", int(part), int(last)
+    if part.isdigit():
+        return year, int(part), "month", int(part), int(part)
+    number = int(part[1])
+    if part[0] == "Q":
+        return year, None, "quarter", 3 * number - 2, 3 * number
+    return year, None, "half", 6 * number - 5, 6 * number
 
 
 # Plausible ranges by base unit (after the multiplier): a value outside is a typo, not a fact.

@@ -16,29 +16,10 @@ renamed as (
         period as period_as_written,
         cast(period_year as integer) as period_year,
         cast(period_month as integer) as period_month,
-        case
-            when period like '%-Q%' then 'quarter'
-            when period like '%-H%' then 'half'
-            when period_month is not null then 'month'
-            else 'year'
-        end as period_kind,
+        period_kind,
         -- The months the period covers, so a rate or price can be averaged over them.
-        case
-            when period_month is not null then cast(period_month as integer)
-            when period like '%-Q2' then 4
-            when period like '%-Q3' then 7
-            when period like '%-Q4' then 10
-            when period like '%-H2' then 7
-            else 1
-        end as period_first_month,
-        case
-            when period_month is not null then cast(period_month as integer)
-            when period like '%-Q1' then 3
-            when period like '%-Q2' then 6
-            when period like '%-Q3' then 9
-            when period like '%-H1' then 6
-            else 12
-        end as period_last_month,
+        cast(period_first_month as integer) as period_first_month,
+        cast(period_last_month as integer) as period_last_month,
         value as value_as_written,
         unit_as_written,
         multiplier,
