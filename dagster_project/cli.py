@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -287,7 +288,12 @@ COMMANDS = {
 
 def main(argv: list[str] | None = None) -> int:
     arguments = build_parser().parse_args(argv)
-    return COMMANDS[arguments.command](load_settings(), arguments)
+    try:
+        return COMMANDS[arguments.command](load_settings(), arguments)
+    except BrokenPipeError:
+        # `alcap ... | head`: the reader stopped early, which is not an error.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":
