@@ -153,6 +153,7 @@ def command_refresh(settings: Settings, arguments: argparse.Namespace) -> int:
 
 
 def command_ingest(settings: Settings, arguments: argparse.Namespace) -> int:
+    from dagster_project.extract.load import load_articles
     from dagster_project.ingest.loader import load_dataset, load_source_registry
     from dagster_project.ingest.registry import DATASETS
 
@@ -162,6 +163,8 @@ def command_ingest(settings: Settings, arguments: argparse.Namespace) -> int:
         load_source_registry(connection, settings.raw_dir)
         for dataset in datasets:
             load_dataset(connection, dataset, settings.raw_dir)
+        # Articles too, so that `dbt build` after `alcap ingest` finds every raw table.
+        load_articles(connection, settings.raw_dir)
         print_frame(connection.sql(FILES_SQL).pl())
     return 0
 
@@ -238,7 +241,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     refresh = commands.add_parser("refresh", help="full refresh through Dagster, then publish")
     refresh.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING"])
-    ingest = commands.add_parser("ingest", help="load raw files into DuckDB only (no dbt)")
+    ingest = commands.add_parser(
+        "ingest", help="load raw files and articles into DuckDB only (no dbt)"
+    )
     ingest.add_argument("datasets", nargs="*", help="datasets to load (default: all)")
 
     query = commands.add_parser("query", help="run SQL against the published snapshot")

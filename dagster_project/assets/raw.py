@@ -142,11 +142,7 @@ def load_audit(duckdb: DuckDBResource):
 def article_candidates(duckdb: DuckDBResource):
     """Extract every article; an unchanged article (same hash) is carried over, not re-read."""
     with duckdb.get_connection() as connection:
-        known = {
-            row[0]
-            for row in connection.execute("select source_id from raw.source_registry").fetchall()
-        }
-        result = load_articles(connection, load_settings().raw_dir, known)
+        result = load_articles(connection, load_settings().raw_dir)
     statuses = result.articles.group_by("status").len().rows()
     yield dg.MaterializeResult(
         asset_key=["raw", "articles"],

@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.ingest import claims_csv
-from dagster_project.ingest.registry import load_registry
+from dagster_project.ingest.loader import read_registry
 from dagster_project.ingest.units import parse_period, parse_unit
 from dagster_project.settings import PROJECT_ROOT
 
@@ -100,9 +100,9 @@ def claim_row(candidate: dict, overrides: Overrides, metrics: set[str]) -> dict[
     }
 
 
-def claims_file_for(raw_dir: Path, source_id: str) -> Path:
-    registry = load_registry(raw_dir / "sources.yml")
-    files = registry.files_of("article_claims")
+def claims_file_for(connection: duckdb.DuckDBPyConnection, raw_dir: Path, source_id: str) -> Path:
+    """The registry as loaded with the candidates names the source's claims file."""
+    files = read_registry(connection).files_of("article_claims")
     matches = [file for file, sources in files.items() if source_id in sources]
     if not matches:
         raise AcceptError(
@@ -145,7 +145,7 @@ def accept(
     by_file: dict[Path, list[dict[str, str]]] = {}
     for prefix in candidate_ids:
         row = claim_row(_find(connection, prefix), overrides, metrics)
-        by_file.setdefault(claims_file_for(raw_dir, row["source_id"]), []).append(row)
+        by_file.setdefault(claims_file_for(connection, raw_dir, row["source_id"]), []).append(row)
     written: list[str] = []
     for path, rows in by_file.items():
         written += append_claims(path, rows)

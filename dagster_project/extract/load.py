@@ -16,6 +16,7 @@ import polars as pl
 
 from dagster_project.extract.articles import ArticleError
 from dagster_project.extract.extractor import extract_file
+from dagster_project.ingest.loader import read_registry, transaction
 from dagster_project.ingest.registry import ARTICLE_DIR
 
 ARTICLE_SUFFIXES = {".md", ".txt", ".markdown"}
@@ -96,9 +97,9 @@ def _previous(connection: duckdb.DuckDBPyConnection) -> tuple[dict[str, dict], p
     return by_path, candidates.select(list(CANDIDATES_SCHEMA)).cast(CANDIDATES_SCHEMA)
 
 
-def load_articles(
-    connection: duckdb.DuckDBPyConnection, raw_dir: Path, known_sources: set[str]
-) -> ArticleLoad:
+def load_articles(connection: duckdb.DuckDBPyConnection, raw_dir: Path) -> ArticleLoad:
+    """Needs raw.source_registry (loaded first) to check the articles' source ids."""
+    known_sources = set(read_registry(connection).sources["source_id"].to_list())
     previous, previous_candidates = _previous(connection)
     articles: list[dict] = []
     frames = [pl.DataFrame(schema=CANDIDATES_SCHEMA)]
@@ -114,17 +115,12 @@ def load_articles(
     # Both frames are read by DuckDB's replacement scan, by their Python names.
     candidates = pl.concat(frames)  # noqa: F841
     article_rows = pl.DataFrame(articles, schema=ARTICLES_SCHEMA)
-    connection.execute("begin transaction")
-    try:
+    with transaction(connection):
         connection.execute("create schema if not exists raw")
         connection.execute("create or replace table raw.articles as select * from article_rows")
         connection.execute(
             "create or replace table raw.claim_candidates as select * from candidates"
         )
-        connection.execute("commit")
-    except Exception:
-        connection.execute("rollback")
-        raise
     return ArticleLoad(article_rows, sum(frame.height for frame in frames))
 
 

@@ -8,6 +8,8 @@ bad drop of one file does not wipe figures that BI users already rely on.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,6 +93,18 @@ def _data_line_count(path: Path) -> int:
     return max(len(lines) - 1, 0)
 
 
+@contextmanager
+def transaction(connection: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """All or nothing: a load that fails half-way leaves the previous tables as they were."""
+    connection.execute("begin transaction")
+    try:
+        yield
+        connection.execute("commit")
+    except Exception:
+        connection.execute("rollback")
+        raise
+
+
 def ensure_raw_schema(connection: duckdb.DuckDBPyConnection) -> None:
     connection.execute("create schema if not exists raw")
     connection.execute(REJECTED_ROWS_DDL)
@@ -148,16 +162,11 @@ def load_source_registry(connection: duckdb.DuckDBPyConnection, raw_dir: Path) -
             FileLoad(file, _sha256(raw_dir / file), count, 0, count, "unlisted", reason)
         )
         result.rejections.append((file, Rejection(0, None, None, reason)))
-    connection.execute("begin transaction")
-    try:
+    frame = registry.sources  # noqa: F841 - scanned by DuckDB below
+    with transaction(connection):
         ensure_raw_schema(connection)
-        frame = registry.sources  # noqa: F841 - scanned by DuckDB below
         connection.execute("create or replace table raw.source_registry as select * from frame")
         _record(connection, REGISTRY_DATASET, result)
-        connection.execute("commit")
-    except Exception:
-        connection.execute("rollback")
-        raise
     return result
 
 
@@ -229,8 +238,7 @@ def load_dataset(connection: duckdb.DuckDBPyConnection, dataset: str, raw_dir: P
             )
         )
     new_rows = pl.concat(frames)  # noqa: F841 - scanned by DuckDB below
-    connection.execute("begin transaction")
-    try:
+    with transaction(connection):
         ensure_raw_schema(connection)
         _keep_previous_rows(connection, dataset, result.failed_files)
         connection.execute(
@@ -240,10 +248,6 @@ def load_dataset(connection: duckdb.DuckDBPyConnection, dataset: str, raw_dir: P
         )
         connection.execute("drop table kept_rows")
         _record(connection, dataset, result)
-        connection.execute("commit")
-    except Exception:
-        connection.execute("rollback")
-        raise
     return result
 
 
