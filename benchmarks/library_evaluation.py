@@ -19,7 +19,7 @@ import warnings
 from pathlib import Path
 
 from dagster_project.extract.articles import read_article
-from dagster_project.extract.evaluation import article_paths, read_labels
+from dagster_project.review.evaluation import article_paths, read_labels
 
 ARTICLES = Path(__file__).resolve().parent.parent / "tests" / "articles"
 

@@ -12,77 +12,42 @@ import polars as pl
 
 from dagster_project.settings import Settings, load_settings
 
-# Rows are counted per source: loaded lines from the raw tables, rejected lines from
-# raw.rejected_rows. A rejected line that names no valid source (a malformed row, an unknown
-# source id) belongs to its file's source when the file has one; in a file shared by several
-# sources it is shown on a row of its own, so the totals still reconcile with the files.
+# Rows per source are defined once, in dbt (int_source_rows_counted → marts.dim_sources).
 SOURCES_SQL = """
-with files as (
-    select source_id, dataset, unnest(files) as file from raw.source_registry
-),
-owners as (
-    select file, count(*) as owner_count, min(source_id) as only_owner from files group by file
-),
-loaded as (
-    select source_id, file, count(distinct line) as rows_loaded
-    from (
-        select source_id, file, line from raw.article_claims
-        union all select source_id, file, line from raw.point_statistics
-        union all select source_id, file, line from raw.production_series
-        union all select source_id, file, line from raw.price_series
-        union all select source_id, file, line from raw.exchange_rates
-    )
-    group by all
-),
-rejected_lines as (
-    select distinct
-        rejected.file,
-        rejected.line,
-        case
-            when rejected.source_id in (
-                select files.source_id from files where files.file = rejected.file
-            ) then rejected.source_id
-            when owners.owner_count = 1 then owners.only_owner
-            else '(no valid source id)'
-        end as source_id
-    from raw.rejected_rows as rejected
-    inner join owners on owners.file = rejected.file
-    where rejected.line > 0
-),
-whole_file_failures as (
-    -- a file that could not be read at all: all its rows are rejected, counted once per file
-    select owners.only_owner as source_id, loads.file, loads.rows_rejected
-    from raw.file_loads as loads
-    inner join owners on owners.file = loads.file
-    where loads.status = 'failed'
-),
-rejected as (
-    select source_id, file, count(*) as rows_rejected from rejected_lines group by all
-    union all
-    select source_id, file, rows_rejected from whole_file_failures
-),
-per_source_file as (
-    select files.source_id, files.dataset, files.file from files
-    union
-    select source_id, null, file from rejected where source_id = '(no valid source id)'
-)
 select
-    per_source_file.source_id,
-    registry.kind,
-    registry.trust,
-    coalesce(registry.dataset, any_value(per_source_file.dataset)) as dataset,
-    count(distinct per_source_file.file) as files,
-    coalesce(sum(loaded.rows_loaded), 0) + coalesce(sum(rejected.rows_rejected), 0) as rows_read,
-    coalesce(sum(loaded.rows_loaded), 0) as rows_loaded,
-    coalesce(sum(rejected.rows_rejected), 0) as rows_rejected
-from per_source_file
-left join raw.source_registry as registry on registry.source_id = per_source_file.source_id
-left join loaded
-    on loaded.source_id = per_source_file.source_id and loaded.file = per_source_file.file
-left join rejected
-    on rejected.source_id = per_source_file.source_id and rejected.file = per_source_file.file
-group by per_source_file.source_id, registry.kind, registry.trust, registry.dataset
-order by dataset, per_source_file.source_id
+    source_id,
+    source_kind as kind,
+    trust_grade as trust,
+    dataset,
+    len(files) + len(text_files) as files,
+    rows_read,
+    rows_loaded,
+    rows_rejected
+from marts.dim_sources
+order by dataset, source_id
+"""
+# Rejected lines of a shared file that name none of its sources belong to no source: shown on
+# a row of their own, as what the files hold beyond the sources' rows, so the totals reconcile.
+UNATTRIBUTED_SQL = """
+select
+    '(no valid source id)' as source_id,
+    null as kind,
+    null as trust,
+    null as dataset,
+    null as files,
+    files.rows_read - sources.rows_read as rows_read,
+    files.rows_loaded - sources.rows_loaded as rows_loaded,
+    files.rows_rejected - sources.rows_rejected as rows_rejected
+from (
+    select sum(rows_read) as rows_read, sum(rows_loaded) as rows_loaded,
+        sum(rows_rejected) as rows_rejected
+    from raw.file_loads where dataset <> 'source_registry' and status <> 'unlisted'
+) as files, (
+    select sum(rows_read) as rows_read, sum(rows_loaded) as rows_loaded,
+        sum(rows_rejected) as rows_rejected
+    from marts.dim_sources
+) as sources
+where files.rows_read <> sources.rows_read
 """
 FILES_SQL = """
 select dataset, file, status, rows_read, rows_loaded, rows_rejected, error
@@ -124,18 +89,34 @@ def print_frame(frame: pl.DataFrame, output_format: str = "table") -> None:
         print(f"({frame.height} rows)")
 
 
-def command_refresh(settings: Settings, arguments: argparse.Namespace) -> int:
-    settings.export()
+DAGSTER_YAML = """\
+# Written by alcap: run history stays here, and nothing is reported to anyone.
+telemetry:
+  enabled: false
+"""
+
+
+def _run_job(settings: Settings, name: str, log_level: str):
+    """Run one job of the Definitions in this process, with run history under ALCAP_HOME."""
+    from dagster_project.dbt_project import prepare
+
+    # dbt (a child process) derives the warehouse from ALCAP_HOME, as settings.py does.
+    os.environ["ALCAP_HOME"] = str(settings.home)
+    prepare()  # the definitions read dbt's manifest
     import dagster as dg
 
     from dagster_project.definitions import defs
 
-    job = defs.resolve_job_def("refresh")
-    with dg.DagsterInstance.get() as instance:
+    settings.dagster_home.mkdir(parents=True, exist_ok=True)
+    config = settings.dagster_home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(DAGSTER_YAML, encoding="utf-8")
+    job = defs.resolve_job_def(name)
+    with dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance:
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": arguments.log_level}}}},
+            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         )
     for event in result.all_events:
         if event.is_step_failure:
@@ -145,28 +126,24 @@ def command_refresh(settings: Settings, arguments: argparse.Namespace) -> int:
             print(
                 f"check {event.asset_key.to_user_string()}:{event.check_name}: {event.description}"
             )
-    with _reader(settings, live=True) as connection:
-        print_frame(connection.sql(FILES_SQL).pl())
+    if settings.warehouse.exists():
+        with _reader(settings, live=True) as connection:
+            print_frame(connection.sql(FILES_SQL).pl())
+    return result
+
+
+def command_refresh(settings: Settings, arguments: argparse.Namespace) -> int:
+    result = _run_job(settings, "refresh", arguments.log_level)
     status = "succeeded" if result.success else "FAILED (the serving snapshot was not replaced)"
     print(f"refresh {status}: run {result.run_id}")
     return 0 if result.success else 1
 
 
 def command_ingest(settings: Settings, arguments: argparse.Namespace) -> int:
-    from dagster_project.extract.load import load_articles
-    from dagster_project.ingest.loader import load_dataset, load_source_registry
-    from dagster_project.ingest.registry import DATASETS
-
-    settings.export()
-    datasets = arguments.datasets or list(DATASETS)
-    with duckdb.connect(str(settings.warehouse)) as connection:
-        load_source_registry(connection, settings.raw_dir)
-        for dataset in datasets:
-            load_dataset(connection, dataset, settings.raw_dir)
-        # Articles too, so that `dbt build` after `alcap ingest` finds every raw table.
-        load_articles(connection, settings.raw_dir)
-        print_frame(connection.sql(FILES_SQL).pl())
-    return 0
+    """The refresh job's raw group: the same assets, so ingest never drifts from refresh."""
+    result = _run_job(settings, "ingest", arguments.log_level)
+    print(f"ingest {'succeeded' if result.success else 'FAILED'}: run {result.run_id}")
+    return 0 if result.success else 1
 
 
 def command_query(settings: Settings, arguments: argparse.Namespace) -> int:
@@ -186,7 +163,12 @@ def command_query(settings: Settings, arguments: argparse.Namespace) -> int:
 
 def command_sources(settings: Settings, arguments: argparse.Namespace) -> int:
     with _reader(settings, arguments.live) as connection:
-        frame = connection.sql(FILES_SQL if arguments.files else SOURCES_SQL).pl()
+        if arguments.files:
+            frame = connection.sql(FILES_SQL).pl()
+        else:
+            sources = connection.sql(SOURCES_SQL).pl()
+            rest = connection.sql(UNATTRIBUTED_SQL).pl()
+            frame = pl.concat([sources, rest.cast(sources.schema)]) if rest.height else sources
     print_frame(frame, arguments.format)
     return 0
 
@@ -204,13 +186,13 @@ def command_rejected(settings: Settings, arguments: argparse.Namespace) -> int:
 
 
 def command_extract(settings: Settings, arguments: argparse.Namespace) -> int:
-    from dagster_project.extract.cli import run_extract
+    from dagster_project.review.preview import run_extract
 
     return run_extract(arguments.path, arguments.format)
 
 
 def command_claims(settings: Settings, arguments: argparse.Namespace) -> int:
-    from dagster_project.extract.accept import AcceptError, Overrides, accept
+    from dagster_project.review.accept import AcceptError, Overrides, accept
 
     overrides = Overrides(
         subject=arguments.subject,
@@ -240,11 +222,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     refresh = commands.add_parser("refresh", help="full refresh through Dagster, then publish")
-    refresh.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING"])
-    ingest = commands.add_parser(
-        "ingest", help="load raw files and articles into DuckDB only (no dbt)"
-    )
-    ingest.add_argument("datasets", nargs="*", help="datasets to load (default: all)")
+    ingest = commands.add_parser("ingest", help="load raw files into DuckDB only (no dbt)")
+    for command in (refresh, ingest):
+        command.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING"])
 
     query = commands.add_parser("query", help="run SQL against the published snapshot")
     query.add_argument("sql")

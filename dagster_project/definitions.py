@@ -1,16 +1,12 @@
-"""The one Definitions object."""
+"""The one Definitions object. Importing it creates no file and changes no environment."""
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from dagster_project.assets.dbt import alcap_dbt_models, dbt_resource
 from dagster_project.assets.publish import serving_snapshot
-from dagster_project.assets.raw import (
-    article_candidates,
-    dataset_assets,
-    load_audit,
-    source_registry,
-)
+from dagster_project.assets.raw import RAW_GROUP, dataset_assets, load_audit, source_registry
+from dagster_project.resources import AlcapPaths
 from dagster_project.settings import load_settings
 
 settings = load_settings()
@@ -20,22 +16,21 @@ refresh_job = dg.define_asset_job(
     selection=dg.AssetSelection.all(),
     description="Full refresh: raw files → DuckDB → dbt build → serving snapshot.",
 )
+ingest_job = dg.define_asset_job(
+    "ingest",
+    selection=dg.AssetSelection.groups(RAW_GROUP),
+    description="Load the raw files only (no dbt, no publication).",
+)
 
 defs = dg.Definitions(
-    assets=[
-        source_registry,
-        *dataset_assets,
-        load_audit,
-        article_candidates,
-        alcap_dbt_models,
-        serving_snapshot,
-    ],
-    jobs=[refresh_job],
+    assets=[source_registry, *dataset_assets, load_audit, alcap_dbt_models, serving_snapshot],
+    jobs=[refresh_job, ingest_job],
     schedules=[
         dg.ScheduleDefinition(job=refresh_job, cron_schedule="0 6 * * *", name="daily_refresh")
     ],
     resources={
         "duckdb": DuckDBResource(database=str(settings.warehouse)),
+        "paths": AlcapPaths.from_settings(settings),
         "dbt": dbt_resource,
     },
     # One writer: DuckDB allows a single read-write process per file.

@@ -1,7 +1,8 @@
 """Every path and knob, read once from environment variables.
 
-One setting, one place: the dbt profile, the Dagster resources and the CLI all take the
-warehouse path from here (exported as ALCAP_WAREHOUSE for dbt).
+One setting, one place: the CLI, the Dagster resources and the dbt profile all derive the
+warehouse from ALCAP_HOME (the profile reads it itself; see dbt/profiles.yml). Reading the
+settings has no side effects: nothing is created and no environment variable is changed here.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt"
+# The dbt installed beside this Python, whether or not the virtualenv is on PATH.
+DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
 
 
 @dataclass(frozen=True)
@@ -34,27 +38,6 @@ class Settings:
     @property
     def dagster_home(self) -> Path:
         return self.home / "dagster_home"
-
-    @property
-    def dbt_project_dir(self) -> Path:
-        return PROJECT_ROOT / "dbt"
-
-    @property
-    def registry_file(self) -> Path:
-        return self.raw_dir / "sources.yml"
-
-    def export(self) -> None:
-        """Publish the derived paths to child processes (dbt, dagster dev)."""
-        self.home.mkdir(parents=True, exist_ok=True)
-        self.dagster_home.mkdir(parents=True, exist_ok=True)
-        os.environ["ALCAP_HOME"] = str(self.home)
-        os.environ["ALCAP_RAW_DIR"] = str(self.raw_dir)
-        os.environ["ALCAP_WAREHOUSE"] = str(self.warehouse)
-        os.environ.setdefault("DAGSTER_HOME", str(self.dagster_home))
-        # dagster-dbt finds `dbt` on PATH: make it the one installed beside this Python.
-        scripts = str(Path(sys.executable).parent)
-        if scripts not in os.environ.get("PATH", "").split(os.pathsep):
-            os.environ["PATH"] = scripts + os.pathsep + os.environ.get("PATH", "")
 
 
 def load_settings() -> Settings:

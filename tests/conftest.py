@@ -10,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 
 from dagster_project.settings import PROJECT_ROOT
 
@@ -76,6 +77,27 @@ t1__01,Binzhou aluminium industry,,,output_value,2018,330,billion yuan,exact,tes
 t1__02,Yuhang,conductor rail,domestic,market_share,2019,60,%,at_least,test_article,third section
 t1__03,Binzhou,rod,,value_added_per_tonne,2019,500,yuan/t,exact,test_article,ladder quote
 """
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dbt_manifest() -> Path:
+    """The dbt manifest the Dagster definitions read, parsed once if the project changed."""
+    from dagster_project.dbt_project import dbt_project, prepare
+
+    prepare()
+    return dbt_project.manifest_path
+
+
+def list_article_text(raw: Path, source_id: str, *files: str) -> None:
+    """Add files to a source's `text:` in raw/sources.yml, as a user adding an article would."""
+    registry = yaml.safe_load((raw / "sources.yml").read_text(encoding="utf-8"))
+    for entry in registry["sources"]:
+        if entry["id"] == source_id:
+            entry["text"] = [*entry.get("text", []), *files]
+            break
+    else:
+        raise KeyError(source_id)
+    (raw / "sources.yml").write_text(yaml.safe_dump(registry, allow_unicode=True), "utf-8")
 
 
 def write(path: Path, content: str | bytes) -> Path:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import run_alcap
+from conftest import list_article_text, run_alcap
 
 from dagster_project.settings import PROJECT_ROOT
 
@@ -40,15 +40,23 @@ def home_and_raw(tmp_path_factory) -> tuple[Path, Path]:
     (raw / "articles").mkdir(exist_ok=True)
     (raw / "articles" / "notes.md").write_text(ARTICLE, encoding="utf-8")
     (raw / "articles" / "broken.md").write_bytes(b"\xff\xfe\x00binary")
+    list_article_text(raw, SOURCE, "articles/notes.md")
+    list_article_text(raw, "dazhong_2019_aluminium_valley", "articles/broken.md")
     home = root / "home"
     result = run_alcap(home, raw, "refresh")
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     return home, raw
 
 
-def query(home: Path, sql: str, parameters=()):
-    with duckdb.connect(str(home / "serving" / "alcap.duckdb"), read_only=True) as database:
-        return database.execute(sql, list(parameters)).fetchall()
+def query(home: Path, sql: str, parameters=(), database: str = "serving/alcap.duckdb"):
+    """Marts and the load audit from the published snapshot; other raw tables from the
+    warehouse (after the refresh has finished, so reading it blocks no writer)."""
+    with duckdb.connect(str(home / database), read_only=True) as connection:
+        return connection.execute(sql, list(parameters)).fetchall()
+
+
+def query_raw(home: Path, sql: str, parameters=()):
+    return query(home, sql, parameters, database="warehouse.duckdb")
 
 
 def test_curated_claims_get_their_character_spans(home_and_raw):
@@ -81,10 +89,13 @@ def test_uncovered_figures_wait_in_the_review_queue(home_and_raw):
 
 def test_bad_article_is_reported_and_others_still_extract(home_and_raw):
     home, _ = home_and_raw
-    statuses = dict(query(home, "select article_path, status from raw.articles"))
-    assert statuses == {"articles/broken.md": "failed", "articles/notes.md": "extracted"}
-    (error,) = query(home, "select error from raw.articles where status = 'failed'")[0]
-    assert "articles/broken.md" in error
+    statuses = dict(query_raw(home, "select file, status from raw.articles"))
+    assert statuses == {"articles/notes.md": "extracted"}
+    ((status, error),) = query(
+        home, "select status, error from raw.file_loads where file = 'articles/broken.md'"
+    )
+    assert status == "failed"
+    assert error == "articles/broken.md: binary file (contains NUL bytes), not a text article"
 
 
 def test_accept_appends_to_claims_file_and_next_refresh_links_it(home_and_raw):
@@ -112,7 +123,7 @@ def test_accept_appends_to_claims_file_and_next_refresh_links_it(home_and_raw):
 
     refreshed = run_alcap(home, raw, "refresh")
     assert refreshed.returncode == 0, refreshed.stdout[-3000:]
-    statuses = dict(query(home, "select article_path, status from raw.articles"))
+    statuses = dict(query_raw(home, "select file, status from raw.articles"))
     assert statuses["articles/notes.md"] == "unchanged", "an unchanged article is not re-read"
     assert query(
         home,
@@ -131,3 +142,34 @@ def test_accept_refuses_a_candidate_without_enough_to_be_a_claim(home_and_raw):
     result = run_alcap(home, raw, "claims", "accept", "deadbeefdeadbeef")
     assert result.returncode == 2
     assert "no candidate 'deadbeefdeadbeef'" in result.stderr
+
+
+def test_a_corrupted_article_keeps_its_candidates_and_spans(home_and_raw):
+    """An article that starts failing is reported, and loses nothing users already see."""
+    home, raw = home_and_raw
+    spans_sql = (
+        "select claim_id, span_start, span_end from marts.fct_claims"
+        " where source_id = ? and has_text_span order by claim_id"
+    )
+    spans = query(home, spans_sql, [SOURCE])
+    candidates_sql = "select candidate_id from raw.claim_candidates where file = ?"
+    candidates = query_raw(home, candidates_sql, ["articles/notes.md"])
+    assert len(spans) >= 3 and candidates
+
+    (raw / "articles" / "notes.md").write_bytes(ARTICLE.encode("utf-8")[:40] + b"\xff\xfe")
+    result = run_alcap(home, raw, "refresh")
+    assert result.returncode == 0, result.stdout[-3000:]
+    ((status, error),) = query(
+        home, "select status, error from raw.file_loads where file = 'articles/notes.md'"
+    )
+    assert status == "failed" and "\n" not in error
+    assert error.startswith("articles/notes.md: not UTF-8")
+    assert "kept 1 rows of raw.articles" in error
+    assert query_raw(home, candidates_sql, ["articles/notes.md"]) == candidates
+    assert query(home, spans_sql, [SOURCE]) == spans
+    others = query(
+        home,
+        "select file, status from raw.file_loads where file not like 'articles/%'"
+        " and status not in ('loaded', 'loaded_with_rejections')",
+    )
+    assert others == []

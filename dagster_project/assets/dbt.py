@@ -4,34 +4,12 @@ from collections.abc import Mapping
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from dagster_project.settings import load_settings
+from dagster_project.dbt_project import dbt_project, prepare_if_dev
+from dagster_project.settings import DBT_EXECUTABLE
 
-settings = load_settings()
-settings.export()  # the dbt profile reads ALCAP_WAREHOUSE
-
-dbt_project = DbtProject(
-    project_dir=settings.dbt_project_dir, profiles_dir=settings.dbt_project_dir
-)
-
-
-def _manifest_is_stale() -> bool:
-    """True if any project file changed after the manifest was written."""
-    manifest = dbt_project.manifest_path
-    if not manifest.exists():
-        return True
-    written = manifest.stat().st_mtime
-    project_dir = settings.dbt_project_dir
-    folders = ["models", "seeds", "macros", "tests", "snapshots", "analyses"]
-    files = [project_dir / "dbt_project.yml", project_dir / "profiles.yml"]
-    files += [path for folder in folders for path in (project_dir / folder).rglob("*")]
-    return any(path.is_file() and path.stat().st_mtime > written for path in files)
-
-
-# Parse whenever the models changed, so the asset graph never lags behind them.
-if _manifest_is_stale():
-    dbt_project.preparer.prepare(dbt_project)
+prepare_if_dev()
 
 
 class AlcapTranslator(DagsterDbtTranslator):
@@ -55,4 +33,4 @@ def alcap_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     yield from dbt.cli(["build"], context=context).stream()
 
 
-dbt_resource = DbtCliResource(project_dir=dbt_project, profiles_dir=str(settings.dbt_project_dir))
+dbt_resource = DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)

@@ -4,7 +4,7 @@ import dagster as dg
 
 from dagster_project.assets.dbt import alcap_dbt_models
 from dagster_project.publish.snapshot import publish_snapshot
-from dagster_project.settings import load_settings
+from dagster_project.resources import AlcapPaths
 
 
 @dg.asset(
@@ -14,8 +14,8 @@ from dagster_project.settings import load_settings
     description="Read-only copy of the warehouse that BI tools and `alcap query` read.",
     kinds={"duckdb"},
 )
-def serving_snapshot() -> dg.MaterializeResult:
-    settings = load_settings()
+def serving_snapshot(paths: AlcapPaths) -> dg.MaterializeResult:
+    settings = paths.settings
     counts = publish_snapshot(settings.warehouse, settings.serving_snapshot)
     return dg.MaterializeResult(
         metadata={

@@ -1,19 +1,24 @@
-"""One asset per raw table: the registry first, then each dataset it describes."""
+"""The raw layer: the registry first, then one asset per dataset it describes.
+
+Every raw file, articles included, goes through the same loader (ingest/loader.py). A dataset
+writes one raw table, or several (articles → raw.articles and raw.claim_candidates); each
+table is an asset, so dbt sources map onto them one to one.
+"""
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from dagster_project.extract.load import load_articles
 from dagster_project.ingest.loader import (
+    DATASET_TABLES,
     REGISTRY_DATASET,
     DatasetLoad,
     load_dataset,
     load_source_registry,
 )
-from dagster_project.ingest.registry import DATASETS
-from dagster_project.settings import load_settings
+from dagster_project.resources import AlcapPaths
 
 RAW_GROUP = "raw"
+AUDIT_TABLES = ["file_loads", "rejected_rows"]
 
 
 def _metadata(result: DatasetLoad) -> dict:
@@ -29,9 +34,11 @@ def _metadata(result: DatasetLoad) -> dict:
     }
 
 
-def _check_result(result: DatasetLoad) -> dg.AssetCheckResult:
+def _check_result(result: DatasetLoad, key: list[str]) -> dg.AssetCheckResult:
+    """A failed file is a warning: the others load and its previous rows are kept."""
     failed = result.failed_files
     return dg.AssetCheckResult(
+        asset_key=key,
         check_name="every_file_loaded",
         passed=not failed,
         severity=dg.AssetCheckSeverity.WARN,
@@ -46,37 +53,42 @@ def _check_result(result: DatasetLoad) -> dg.AssetCheckResult:
     check_specs=[dg.AssetCheckSpec("every_file_loaded", asset=["raw", REGISTRY_DATASET])],
     kinds={"duckdb", "python"},
 )
-def source_registry(duckdb: DuckDBResource):
+def source_registry(duckdb: DuckDBResource, paths: AlcapPaths):
     with duckdb.get_connection() as connection:
-        result = load_source_registry(connection, load_settings().raw_dir)
+        result = load_source_registry(connection, paths.settings.raw_dir)
     yield dg.MaterializeResult(metadata=_metadata(result))
-    yield _check_result(result)
+    yield _check_result(result, ["raw", REGISTRY_DATASET])
 
 
 def _dataset_asset(dataset: str) -> dg.AssetsDefinition:
-    key = ["raw", dataset]
+    tables = list(DATASET_TABLES[dataset])
+    first = ["raw", tables[0]]
 
-    @dg.asset(
-        key=key,
-        group_name=RAW_GROUP,
-        deps=[source_registry],
-        description=f"raw.{dataset}: the files the registry lists for {dataset}, validated.",
-        check_specs=[dg.AssetCheckSpec("every_file_loaded", asset=key)],
-        kinds={"duckdb", "polars"},
+    @dg.multi_asset(
+        name=f"load_{dataset}",
+        specs=[
+            dg.AssetSpec(
+                ["raw", table],
+                group_name=RAW_GROUP,
+                deps=[source_registry],
+                description=f"raw.{table}: the files the registry lists for {dataset}.",
+                kinds={"duckdb", "polars"},
+            )
+            for table in tables
+        ],
+        check_specs=[dg.AssetCheckSpec("every_file_loaded", asset=first)],
     )
-    def _asset(duckdb: DuckDBResource):
+    def _asset(duckdb: DuckDBResource, paths: AlcapPaths):
         with duckdb.get_connection() as connection:
-            result = load_dataset(connection, dataset, load_settings().raw_dir)
-        yield dg.MaterializeResult(metadata=_metadata(result))
-        yield _check_result(result)
+            result = load_dataset(connection, dataset, paths.settings.raw_dir)
+        for table in tables:
+            yield dg.MaterializeResult(asset_key=["raw", table], metadata=_metadata(result))
+        yield _check_result(result, first)
 
     return _asset
 
 
-dataset_assets = [_dataset_asset(dataset) for dataset in DATASETS]
-
-
-AUDIT_TABLES = ["file_loads", "rejected_rows"]
+dataset_assets = [_dataset_asset(dataset) for dataset in DATASET_TABLES]
 
 
 @dg.multi_asset(
@@ -90,75 +102,19 @@ AUDIT_TABLES = ["file_loads", "rejected_rows"]
         )
         for table in AUDIT_TABLES
     ],
-    check_specs=[dg.AssetCheckSpec("rows_reconcile", asset=["raw", "file_loads"])],
 )
 def load_audit(duckdb: DuckDBResource):
-    """Every raw row is loaded or rejected: rows read = rows loaded + rows rejected, per file."""
+    """The audit tables as every dataset left them; dbt checks that they reconcile."""
     with duckdb.get_connection() as connection:
-        mismatched = connection.execute(
-            "select file from raw.file_loads where rows_read <> rows_loaded + rows_rejected"
-        ).fetchall()
-        totals = connection.execute(
-            "select count(*), sum(rows_read), sum(rows_loaded), sum(rows_rejected),"
+        files, read, loaded, failed = connection.execute(
+            "select count(*), sum(rows_read), sum(rows_loaded),"
             " count(*) filter (where status in ('failed', 'unlisted')) from raw.file_loads"
         ).fetchone()
         rejected = connection.execute("select count(*) from raw.rejected_rows").fetchone()[0]
-    files, read, loaded, rejected_rows_total, failed = totals
     yield dg.MaterializeResult(
         asset_key=["raw", "file_loads"],
         metadata={"files": files, "rows_read": read, "rows_loaded": loaded, "failed_files": failed},
     )
     yield dg.MaterializeResult(
-        asset_key=["raw", "rejected_rows"],
-        metadata={"rejections": rejected, "rows_rejected": rejected_rows_total},
-    )
-    yield dg.AssetCheckResult(
-        asset_key=["raw", "file_loads"],
-        check_name="rows_reconcile",
-        passed=not mismatched,
-        description=", ".join(f for (f,) in mismatched) or "every file reconciles",
-    )
-
-
-@dg.multi_asset(
-    specs=[
-        dg.AssetSpec(
-            ["raw", "articles"],
-            group_name=RAW_GROUP,
-            deps=[source_registry],
-            description="raw.articles: each article in raw/articles/, its header and status.",
-            kinds={"duckdb", "python"},
-        ),
-        dg.AssetSpec(
-            ["raw", "claim_candidates"],
-            group_name=RAW_GROUP,
-            deps=[source_registry],
-            description="raw.claim_candidates: every figure the extractor found, with its span.",
-            kinds={"duckdb", "python"},
-        ),
-    ],
-    check_specs=[dg.AssetCheckSpec("every_article_read", asset=["raw", "articles"])],
-)
-def article_candidates(duckdb: DuckDBResource):
-    """Extract every article; an unchanged article (same hash) is carried over, not re-read."""
-    with duckdb.get_connection() as connection:
-        result = load_articles(connection, load_settings().raw_dir)
-    statuses = result.articles.group_by("status").len().rows()
-    yield dg.MaterializeResult(
-        asset_key=["raw", "articles"],
-        metadata={
-            "articles": result.articles.height,
-            "by_status": dg.MetadataValue.json(dict(statuses)),
-        },
-    )
-    yield dg.MaterializeResult(
-        asset_key=["raw", "claim_candidates"], metadata={"candidates": result.candidates_total}
-    )
-    failed = result.failed
-    yield dg.AssetCheckResult(
-        asset_key=["raw", "articles"],
-        check_name="every_article_read",
-        passed=failed.height == 0,
-        severity=dg.AssetCheckSeverity.WARN,
-        description="; ".join(failed["error"].to_list()) or "all articles read",
+        asset_key=["raw", "rejected_rows"], metadata={"rejections": rejected}
     )

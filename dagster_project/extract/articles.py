@@ -65,18 +65,23 @@ def read_article(path: str | Path, max_bytes: int | None = MAX_ARTICLE_BYTES) ->
         raise ArticleError(path, "file not found")
     if not path.is_file():
         raise ArticleError(path, "not a regular file")
-    size = path.stat().st_size
+    _check_size(path.stat().st_size, path, max_bytes)  # before reading a huge file
+    return parse_article(path.read_bytes(), path, max_bytes)
+
+
+def _check_size(size: int, path: str | Path, max_bytes: int | None) -> None:
     if max_bytes is not None and size > max_bytes:
         raise ArticleError(
             path,
             f"{size / 1e6:.1f} MB is larger than the {max_bytes / 1e6:.1f} MB limit for one "
             "article; split it or raise max_bytes",
         )
-    data = path.read_bytes()
-    return parse_article(data, path)
 
 
-def parse_article(data: bytes, path: str | Path = "<text>") -> Article:
+def parse_article(
+    data: bytes, path: str | Path = "<text>", max_bytes: int | None = MAX_ARTICLE_BYTES
+) -> Article:
+    _check_size(len(data), path, max_bytes)
     if not data.strip():
         raise ArticleError(path, "file is empty" if not data else "file holds only white space")
     if b"\x00" in data[:65536]:

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from dagster_project.extract import bounds, metrics, periods, sentences
-from dagster_project.extract.articles import MAX_ARTICLE_BYTES, read_article
+from dagster_project.extract.articles import MAX_ARTICLE_BYTES, Article, read_article
 from dagster_project.extract.numbers import Mention, scan
 from dagster_project.extract.patterns import lowered
 from dagster_project.extract.subjects import (
@@ -62,12 +62,16 @@ class Extraction:
     header: dict[str, str | None]
     warnings: list[str]
     candidates: list[Candidate]
+    text: str = ""  # the decoded file the offsets point into
     body_start: int = 0
-    text_length: int = 0
     source_id: str | None = field(init=False)
 
     def __post_init__(self) -> None:
         self.source_id = self.header.get("source_id")
+
+    @property
+    def text_length(self) -> int:
+        return len(self.text)
 
     @property
     def title(self) -> str | None:
@@ -105,6 +109,16 @@ def extract_file(
 ) -> Extraction:
     """Read an article file and extract its body; raises ArticleError for a bad file."""
     article = read_article(path, max_bytes=max_bytes)
+    return extract_article(article, aliases=aliases, default_subject=default_subject)
+
+
+def extract_article(
+    article: Article,
+    *,
+    aliases: AliasTable | None = None,
+    default_subject: str | None = None,
+) -> Extraction:
+    """Extract an article already read (see articles.parse_article); offsets into its text."""
     table = default_aliases() if aliases is None else aliases
     candidates = _extract(
         article.text,
@@ -124,8 +138,8 @@ def extract_file(
         article.header,
         warnings,
         candidates,
+        article.text,
         article.body_start,
-        len(article.text),
     )
 
 

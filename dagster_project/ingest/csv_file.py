@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import polars as pl
 
@@ -61,9 +60,8 @@ def _decoded_lines(data: bytes, rejections: list[Rejection]) -> Iterator[tuple[i
             )
 
 
-def read_csv_records(path: Path, expected_columns: list[str] | None = None) -> CsvRecords:
-    """Read `path`; check the header against `expected_columns` (order free, exact set)."""
-    data = path.read_bytes()
+def read_csv_records(data: bytes, expected_columns: list[str] | None = None) -> CsvRecords:
+    """Read a file's bytes; check the header against `expected_columns` (order free, exact set)."""
     if not data.strip():
         raise FileError("file is empty")
     if b"\x00" in data[:4096]:

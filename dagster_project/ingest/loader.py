@@ -16,10 +16,12 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from dagster_project.ingest import claims_csv, monthly_csv, owid_csv, series
+from dagster_project.ingest import articles, claims_csv, monthly_csv, owid_csv, series
 from dagster_project.ingest.csv_file import FileError, Rejection, read_csv_records
 from dagster_project.ingest.registry import (
     DATASETS,
+    REGISTRY_FILE,
+    TEXT_FORMAT,
     Registry,
     data_files_on_disk,
     load_registry,
@@ -30,12 +32,15 @@ from dagster_project.ingest.registry import (
 from dagster_project.ingest.units import UnitError
 
 REGISTRY_DATASET = "source_registry"
-TABLE_SCHEMAS = {
-    "article_claims": claims_csv.SCHEMA,
-    "point_statistics": claims_csv.SCHEMA,
-    "production_series": series.SCHEMA,
-    "price_series": series.SCHEMA,
-    "exchange_rates": series.SCHEMA,
+# The raw tables each dataset writes, every one with a `file` column (for keeping the rows of
+# a file that fails).
+DATASET_TABLES = {
+    "articles": articles.TABLES,
+    "article_claims": {"article_claims": claims_csv.SCHEMA},
+    "point_statistics": {"point_statistics": claims_csv.SCHEMA},
+    "production_series": {"production_series": series.SCHEMA},
+    "price_series": {"price_series": series.SCHEMA},
+    "exchange_rates": {"exchange_rates": series.SCHEMA},
 }
 REJECTED_ROWS_DDL = """
 create table if not exists raw.rejected_rows (
@@ -81,15 +86,15 @@ class DatasetLoad:
         return [file for file in self.files if file.status in ("failed", "unlisted")]
 
 
-def _sha256(path: Path) -> str | None:
-    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
-def _data_line_count(path: Path) -> int:
-    """Rows a failed file holds: its non-blank lines after the header."""
-    if not path.is_file():
-        return 0
-    lines = [line for line in path.read_bytes().splitlines() if line.strip()]
+def _rows_in_failed_file(file_format: str, data: bytes) -> int:
+    """Rows a file that could not be read holds: one article, or its non-blank CSV lines."""
+    if file_format == TEXT_FORMAT:
+        return 1
+    lines = [line for line in data.splitlines() if line.strip()]
     return max(len(lines) - 1, 0)
 
 
@@ -137,30 +142,30 @@ def _record(connection: duckdb.DuckDBPyConnection, dataset: str, result: Dataset
 
 def load_source_registry(connection: duckdb.DuckDBPyConnection, raw_dir: Path) -> DatasetLoad:
     """sources.yml → raw.source_registry; files on disk that no source lists → failed rows."""
-    registry_path = raw_dir / "sources.yml"
+    registry_path = raw_dir / REGISTRY_FILE
     registry = load_registry(registry_path)  # a broken registry raises: keep the old one
     listed = registry.listed_files()
     result = DatasetLoad(REGISTRY_DATASET, [], [])
     entries = registry.sources.height + len(registry.rejections)
     result.files.append(
         FileLoad(
-            "sources.yml",
-            _sha256(registry_path),
+            REGISTRY_FILE,
+            _sha256(registry_path.read_bytes()),
             entries,
             registry.sources.height,
             len(registry.rejections),
             "loaded_with_rejections" if registry.rejections else "loaded",
         )
     )
-    result.rejections += [("sources.yml", rejection) for rejection in registry.rejections]
+    result.rejections += [(REGISTRY_FILE, rejection) for rejection in registry.rejections]
     for file in data_files_on_disk(raw_dir):
         if file in listed:
             continue
         reason = f"{file} is not listed by any source in raw/sources.yml"
-        count = _data_line_count(raw_dir / file)
-        result.files.append(
-            FileLoad(file, _sha256(raw_dir / file), count, 0, count, "unlisted", reason)
-        )
+        data = (raw_dir / file).read_bytes()
+        file_format = TEXT_FORMAT if file.startswith("articles/") else "csv"
+        count = _rows_in_failed_file(file_format, data)
+        result.files.append(FileLoad(file, _sha256(data), count, 0, count, "unlisted", reason))
         result.rejections.append((file, Rejection(0, None, None, reason)))
     frame = registry.sources  # noqa: F841 - scanned by DuckDB below
     with transaction(connection):
@@ -177,19 +182,29 @@ def read_registry(connection: duckdb.DuckDBPyConnection) -> Registry:
 
 
 def _parse_file(
-    path: Path, file: str, sources: list[dict], seen_claim_ids: dict[str, str]
-) -> tuple[pl.DataFrame, list[Rejection], int]:
+    data: bytes,
+    file: str,
+    dataset: str,
+    sources: list[dict],
+    seen_claim_ids: dict[str, str],
+    previous: dict[str, pl.DataFrame],
+) -> tuple[dict[str, pl.DataFrame], list[Rejection], int]:
+    """(rows per raw table, rejected rows, rows read) for one file already read."""
+    if dataset == "articles":
+        if len(sources) != 1:
+            raise FileError(_one_source_only(sources, "an article"))
+        source_id = sources[0]["source_id"]
+        return articles.parse(data, file, _sha256(data), source_id, previous), [], 1
     file_format = sources[0]["format"]
     if file_format == "claims_csv":
-        records = read_csv_records(path, claims_csv.COLUMNS)
+        records = read_csv_records(data, claims_csv.COLUMNS)
         frame, rejections = claims_csv.parse(
             records, file, [source["source_id"] for source in sources], seen_claim_ids
         )
     else:
         if len(sources) != 1:
-            names = ", ".join(source["source_id"] for source in sources)
-            raise FileError(f"a series file belongs to one source, not to {names}")
-        records = read_csv_records(path)
+            raise FileError(_one_source_only(sources, "a series file"))
+        records = read_csv_records(data)
         try:
             if file_format == "owid_csv":
                 frame, rejections = owid_csv.parse(records, file, sources[0])
@@ -198,85 +213,116 @@ def _parse_file(
         except UnitError as error:
             raise FileError(f"registry series.unit: {error}") from None
     rejections = records.rejections + rejections
-    return frame, rejections, records.rows_read
+    return {dataset: frame}, rejections, records.rows_read
+
+
+def _one_source_only(sources: list[dict], what: str) -> str:
+    names = ", ".join(source["source_id"] for source in sources)
+    return f"{what} belongs to one source, not to {names}"
+
+
+def _existing_tables(connection: duckdb.DuckDBPyConnection, dataset: str) -> set[str]:
+    """The dataset's raw tables that exist with the columns this version writes."""
+    existing = set()
+    for table, schema in DATASET_TABLES[dataset].items():
+        columns = {
+            name
+            for (name,) in connection.execute(
+                "select column_name from information_schema.columns"
+                " where table_schema = 'raw' and table_name = ?",
+                [table],
+            ).fetchall()
+        }
+        if columns == {*schema, "loaded_at"}:
+            existing.add(table)
+    return existing
+
+
+def _previous_rows(connection: duckdb.DuckDBPyConnection, dataset: str) -> dict[str, pl.DataFrame]:
+    """The last load's rows, for formats that carry unchanged files over (articles)."""
+    if dataset != "articles":
+        return {}
+    existing = _existing_tables(connection, dataset)
+    return {
+        table: connection.sql(f"select * exclude (loaded_at) from raw.{table}").pl().cast(schema)
+        for table, schema in DATASET_TABLES[dataset].items()
+        if table in existing
+    }
 
 
 def load_dataset(connection: duckdb.DuckDBPyConnection, dataset: str, raw_dir: Path) -> DatasetLoad:
-    """Load every file the registry lists for `dataset` into raw.<dataset>."""
+    """Load every file the registry lists for `dataset` into its raw tables."""
     if dataset not in DATASETS:
         raise ValueError(f"unknown dataset {dataset!r}")
     registry = read_registry(connection)
     sources_by_id = {row["source_id"]: row for row in registry.sources.iter_rows(named=True)}
+    tables = DATASET_TABLES[dataset]
     result = DatasetLoad(dataset, [], [])
-    frames = [pl.DataFrame(schema=TABLE_SCHEMAS[dataset])]
+    frames = {table: [pl.DataFrame(schema=schema)] for table, schema in tables.items()}
     seen_claim_ids: dict[str, str] = {}
+    previous = _previous_rows(connection, dataset)
     for file, source_ids in sorted(registry.files_of(dataset).items()):
         path = raw_dir / file
+        sources = [sources_by_id[s] for s in source_ids]
+        data = path.read_bytes() if path.is_file() else None
         try:
-            if not path.is_file():
+            if data is None:
                 raise FileError("file not found")
-            frame, rejections, rows_read = _parse_file(
-                path, file, [sources_by_id[s] for s in source_ids], seen_claim_ids
+            parsed, rejections, rows_read = _parse_file(
+                data, file, dataset, sources, seen_claim_ids, previous
             )
         except FileError as error:
             reason = f"{file}: {error}"
-            count = _data_line_count(path)
-            result.files.append(FileLoad(file, _sha256(path), count, 0, count, "failed", reason))
+            file_format = TEXT_FORMAT if dataset == "articles" else sources[0]["format"]
+            count = _rows_in_failed_file(file_format, data or b"")
+            digest = _sha256(data) if data is not None else None
+            result.files.append(FileLoad(file, digest, count, 0, count, "failed", reason))
             result.rejections.append((file, Rejection(0, None, None, reason, source_ids[0])))
             continue
         rejected_lines = len({rejection.line for rejection in rejections})
-        frames.append(frame)
+        for table, frame in parsed.items():
+            frames[table].append(frame)
         result.rejections += [(file, rejection) for rejection in rejections]
         result.files.append(
             FileLoad(
                 file,
-                _sha256(path),
+                _sha256(data),
                 rows_read,
                 rows_read - rejected_lines,
                 rejected_lines,
                 "loaded_with_rejections" if rejections else "loaded",
             )
         )
-    new_rows = pl.concat(frames)  # noqa: F841 - scanned by DuckDB below
     with transaction(connection):
         ensure_raw_schema(connection)
-        _keep_previous_rows(connection, dataset, result.failed_files)
-        connection.execute(
-            f"create or replace table raw.{dataset} as"
-            " select *, current_timestamp as loaded_at from new_rows"
-            " union all by name select * from kept_rows"
-        )
-        connection.execute("drop table kept_rows")
+        existing = _existing_tables(connection, dataset)
+        failed = [load.file for load in result.failed_files]
+        kept_counts: dict[str, list[str]] = {}
+        for table, table_frames in frames.items():
+            new_rows = pl.concat(table_frames)  # noqa: F841 - scanned by DuckDB below
+            kept = f"select * from raw.{table} where file in (select unnest(?))"
+            if table in existing and failed:
+                connection.execute(f"create temp table kept_rows as {kept}", [failed])
+            else:
+                connection.execute(
+                    "create temp table kept_rows as"
+                    " select *, current_timestamp as loaded_at from new_rows limit 0"
+                )
+            for file, count in connection.execute(
+                "select file, count(*) from kept_rows group by file"
+            ).fetchall():
+                kept_counts.setdefault(file, []).append(
+                    f"{count} rows" if len(tables) == 1 else f"{count} rows of raw.{table}"
+                )
+            connection.execute(
+                f"create or replace table raw.{table} as"
+                " select *, current_timestamp as loaded_at from new_rows"
+                " union all by name select * from kept_rows"
+            )
+            connection.execute("drop table kept_rows")
+        for load in result.failed_files:
+            if load.file in kept_counts:
+                kept = " and ".join(kept_counts[load.file])
+                load.error = f"{load.error}; kept {kept} from the previous load"
         _record(connection, dataset, result)
     return result
-
-
-def _keep_previous_rows(
-    connection: duckdb.DuckDBPyConnection, dataset: str, failed: list[FileLoad]
-) -> None:
-    """Stage, in temp table kept_rows, the previous rows of files that failed this time."""
-    columns = ", ".join([*TABLE_SCHEMAS[dataset], "loaded_at"])
-    exists = (
-        connection.execute(
-            "select count(*) from information_schema.columns"
-            " where table_schema = 'raw' and table_name = ?",
-            [dataset],
-        ).fetchone()[0]
-        == len(TABLE_SCHEMAS[dataset]) + 1
-    )
-    files = [load.file for load in failed]
-    source = f"raw.{dataset} where file in (select unnest(?))" if exists and files else None
-    if source:
-        connection.execute(
-            f"create temp table kept_rows as select {columns} from {source}", [files]
-        )
-    else:
-        empty = pl.DataFrame(schema=TABLE_SCHEMAS[dataset])  # noqa: F841
-        connection.execute(
-            "create temp table kept_rows as"
-            " select *, current_timestamp as loaded_at from empty limit 0"
-        )
-    kept = dict(connection.execute("select file, count(*) from kept_rows group by file").fetchall())
-    for load in failed:
-        if kept.get(load.file):
-            load.error = f"{load.error}; kept {kept[load.file]} rows from the previous load"

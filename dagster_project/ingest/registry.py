@@ -13,6 +13,7 @@ from dagster_project.ingest.csv_file import Rejection
 
 KINDS = {"article", "statistic"}
 DATASETS = {
+    "articles": {"article_text"},
     "article_claims": {"claims_csv"},
     "point_statistics": {"claims_csv"},
     "production_series": {"owid_csv"},
@@ -25,11 +26,11 @@ REQUIRED_FIELDS = [
 ]  # fmt: skip
 _TRUST = re.compile(r"^([ABCD])([+-]?)$")
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
-# Files under raw/ that are not data.
-NOT_DATA = {"sources.yml", "README.md"}
-# Article texts carry their own front-matter header (with an optional source_id) and are read
-# by the extractor, not by a loader: the registry does not list them.
-ARTICLE_DIR = "articles"
+# Files under raw/ that are not data: the registry itself and any folder's README.md.
+REGISTRY_FILE = "sources.yml"
+DOCUMENTATION_NAME = "README.md"
+# An article source may list its own text (`text:`): those files load as dataset `articles`.
+TEXT_DATASET, TEXT_FORMAT = "articles", "article_text"
 
 SCHEMA = {
     "source_id": pl.String,
@@ -46,6 +47,7 @@ SCHEMA = {
     "dataset": pl.String,
     "format": pl.String,
     "files": pl.List(pl.String),
+    "text_files": pl.List(pl.String),
     "series_entity": pl.String,
     "series_metric": pl.String,
     "series_unit": pl.String,
@@ -76,13 +78,21 @@ class Registry:
     def files_of(self, dataset: str) -> dict[str, list[str]]:
         """file → ids of the sources that list it, for one dataset."""
         files: dict[str, list[str]] = {}
-        for row in self.sources.filter(pl.col("dataset") == dataset).iter_rows(named=True):
-            for file in row["files"]:
+        for row in self.sources.iter_rows(named=True):
+            listed = row["files"] if row["dataset"] == dataset else []
+            if dataset == TEXT_DATASET:
+                listed = [*listed, *row["text_files"]]
+            for file in listed:
                 files.setdefault(file, []).append(row["source_id"])
         return files
 
     def listed_files(self) -> set[str]:
-        return {file for files in self.sources["files"] for file in files}
+        return {
+            file
+            for column in ("files", "text_files")
+            for files in self.sources[column]
+            for file in files
+        }
 
 
 def _text(value: object) -> str | None:
@@ -115,22 +125,28 @@ def load_registry(path: Path) -> Registry:
                 raise ValueError(
                     f"duplicate source id {row['source_id']!r} (first at line {first})"
                 )
-            for file in row["files"]:
+            for file, dataset, file_format in _listings(row):
                 earlier = file_datasets.get(file)
-                if earlier and earlier[:2] != (row["dataset"], row["format"]):
+                if earlier and earlier[:2] != (dataset, file_format):
                     raise ValueError(
                         f"file {file} is listed by {earlier[2]} as {earlier[0]}/{earlier[1]} "
-                        f"and here as {row['dataset']}/{row['format']}"
+                        f"and here as {dataset}/{file_format}"
                     )
         except ValueError as error:
             source_id = entry.get("id") if isinstance(entry, dict) else None
             rejections.append(Rejection(line, None, _text(source_id), str(error), _text(source_id)))
             continue
         seen[row["source_id"]] = line
-        for file in row["files"]:
-            file_datasets.setdefault(file, (row["dataset"], row["format"], row["source_id"]))
+        for file, dataset, file_format in _listings(row):
+            file_datasets.setdefault(file, (dataset, file_format, row["source_id"]))
         rows.append(row)
     return Registry(pl.DataFrame(rows, schema=SCHEMA), rejections)
+
+
+def _listings(row: dict) -> list[tuple[str, str, str]]:
+    """(file, dataset, format) for every file a registry row lists."""
+    listed = [(file, row["dataset"], row["format"]) for file in row["files"]]
+    return listed + [(file, TEXT_DATASET, TEXT_FORMAT) for file in row["text_files"]]
 
 
 def _entry_lines(node: yaml.Node | None) -> list[int]:
@@ -164,8 +180,11 @@ def _validate_entry(entry: object, line: int) -> dict:
             raise ValueError(f"source {source_id}: {name} {entry[name]!r} is not YYYY[-MM[-DD]]")
     grade = _text(entry["trust"]) or ""
     rank = trust_rank(grade)
-    files = entry["files"]
-    if not isinstance(files, list) or not files or not all(isinstance(f, str) for f in files):
+    files = _paths(entry["files"], source_id, "files")
+    text_files = _paths(entry.get("text") or [], source_id, "text")
+    if text_files and entry["kind"] != "article":
+        raise ValueError(f"source {source_id}: only article sources have a text")
+    if not files and not text_files:
         raise ValueError(f"source {source_id}: files must be a non-empty list of paths")
     series = entry.get("series") or {}
     if file_format in {"owid_csv", "imf_csv", "fred_csv"} and not series.get("unit"):
@@ -185,6 +204,7 @@ def _validate_entry(entry: object, line: int) -> dict:
         "dataset": dataset,
         "format": file_format,
         "files": files,
+        "text_files": text_files,
         "series_entity": _text(series.get("entity")),
         "series_metric": _text(series.get("metric")),
         "series_unit": _text(series.get("unit")),
@@ -194,14 +214,20 @@ def _validate_entry(entry: object, line: int) -> dict:
     }
 
 
+def _paths(value: object, source_id: str, name: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValueError(f"source {source_id}: {name} must be a list of paths under raw/")
+    return value
+
+
 def data_files_on_disk(raw_dir: Path) -> list[str]:
-    """Every data file under raw/, relative to it, hidden files and the registry excluded."""
+    """Every data file under raw/, relative to it: not hidden, not the registry, not a README."""
     found = []
     for path in sorted(raw_dir.rglob("*")):
         relative = path.relative_to(raw_dir)
         if not path.is_file() or any(part.startswith(".") for part in relative.parts):
             continue
-        if relative.as_posix() in NOT_DATA or relative.parts[0] == ARTICLE_DIR:
+        if relative.as_posix() == REGISTRY_FILE or relative.name == DOCUMENTATION_NAME:
             continue
         found.append(relative.as_posix())
     return found

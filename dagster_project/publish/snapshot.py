@@ -30,11 +30,3 @@ def publish_snapshot(warehouse: Path, snapshot: Path) -> dict[str, int]:
         connection.execute("detach snapshot")
     os.replace(building, snapshot)  # atomic on one filesystem: readers see old or new
     return counts
-
-
-def open_snapshot(snapshot: Path) -> duckdb.DuckDBPyConnection:
-    if not snapshot.exists():
-        raise FileNotFoundError(
-            f"{snapshot} does not exist yet: run `alcap refresh` to build and publish it"
-        )
-    return duckdb.connect(str(snapshot), read_only=True)

@@ -25,7 +25,7 @@ with missing as (
 
     union all
 
-    -- A candidate from an article that names no source carries 'article:<path>' (see the mart).
+    -- A candidate carries the source whose `text:` lists its article.
     select 'fct_claim_review_queue' as mart
     from {{ ref('fct_claim_review_queue') }}
     where source_id is null

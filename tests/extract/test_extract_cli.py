@@ -5,8 +5,9 @@ from __future__ import annotations
 import io
 import json
 
+from dagster_project.cli import main as alcap_main
 from dagster_project.extract import OUTPUT_FIELDS
-from dagster_project.extract.cli import main, run_extract
+from dagster_project.review.preview import run_extract
 
 ARTICLE = """---
 title: Cable ladder
@@ -70,7 +71,7 @@ def test_bad_input_exits_non_zero_with_one_line_naming_the_file(tmp_path, capsys
 def test_warnings_go_to_stderr(tmp_path, capsys):
     path = tmp_path / "plain.txt"
     path.write_text("No figures here, only words.\n", encoding="utf-8")
-    assert main([str(path), "--format", "jsonl"]) == 0
+    assert alcap_main(["extract", str(path), "--format", "jsonl"]) == 0
     captured = capsys.readouterr()
     assert captured.out == ""
     assert f"warning: {path}: no front-matter header" in captured.err

@@ -8,7 +8,7 @@ import pytest
 
 from dagster_project.extract import AliasTable, extract_text
 from dagster_project.extract.articles import read_article
-from dagster_project.extract.evaluation import article_paths, evaluate, read_labels
+from dagster_project.review.evaluation import article_paths, evaluate, read_labels
 
 RECALL_FLOOR = 0.95
 PRECISION_FLOOR = 0.85

@@ -1,6 +1,6 @@
 -- Each candidate claim with its words resolved to the vocabulary, as claims are: the subject to
 -- an entity through the aliases, the metric guess to seeds/metrics.csv, the unit to
--- seeds/units.csv (the units ingest can load), the article's source to the registry.
+-- seeds/units.csv (the units ingest can load).
 with candidates as (
 
     select * from {{ ref('stg_raw__claim_candidates') }}
@@ -31,12 +31,6 @@ units as (
 
 ),
 
-sources as (
-
-    select * from {{ ref('stg_raw__source_registry') }}
-
-),
-
 resolved as (
 
     select
@@ -45,7 +39,6 @@ resolved as (
         candidates.article_sha256,
         articles.article_status,
         candidates.source_id,
-        coalesce(sources.source_id is not null, false) as is_source_registered,
         candidates.value,
         candidates.unit,
         coalesce(units.unit_base is not null, false) as is_unit_known,
@@ -72,8 +65,6 @@ resolved as (
         on candidates.metric_id = metrics.metric_id
     left join units
         on candidates.unit = units.unit_base
-    left join sources
-        on candidates.source_id = sources.source_id
 
 )
 

@@ -22,18 +22,20 @@ claim_counts as (
 
 ),
 
-rejected_rows as (
+source_rows as (
 
-    select * from {{ ref('stg_raw__rejected_rows') }}
+    select * from {{ ref('int_source_rows_counted') }}
 
 ),
 
-rejection_counts as (
+row_counts as (
 
     select
         source_id,
-        count(*) as rejected_rows_count
-    from rejected_rows
+        cast(sum(rows_read) as bigint) as rows_read,
+        cast(sum(rows_loaded) as bigint) as rows_loaded,
+        cast(sum(rows_rejected) as bigint) as rows_rejected
+    from source_rows
     where source_id is not null
     group by source_id
 
@@ -57,14 +59,17 @@ final as (
         sources.dataset,
         sources.file_format,
         sources.files,
+        sources.text_files,
         coalesce(claim_counts.claims_count, 0) as claims_count,
         coalesce(claim_counts.reported_claims_count, 0) as reported_claims_count,
-        coalesce(rejection_counts.rejected_rows_count, 0) as rejected_rows_count
+        coalesce(row_counts.rows_read, 0) as rows_read,
+        coalesce(row_counts.rows_loaded, 0) as rows_loaded,
+        coalesce(row_counts.rows_rejected, 0) as rows_rejected
     from sources
     left join claim_counts
         on sources.source_id = claim_counts.source_id
-    left join rejection_counts
-        on sources.source_id = rejection_counts.source_id
+    left join row_counts
+        on sources.source_id = row_counts.source_id
 
 )
 

@@ -28,7 +28,6 @@ points as (
         case when candidates.is_metric_known then 3 else 0 end as metric_points,
         case when candidates.entity_id is not null then 2 else 0 end as entity_points,
         case when candidates.period_rule = 'explicit' then 1 else 0 end as period_points,
-        case when candidates.is_source_registered then 1 else 0 end as source_points,
         coalesce(unit_weights.usefulness_points, 0) as unit_points,
         case when candidates.is_unit_known then 0 else -1 end as unknown_unit_points,
         case when candidates.matching_claims_count > 0 then -5 else 0 end as repeat_points
@@ -42,7 +41,7 @@ scored as (
 
     select
         points.*,
-        points.metric_points + points.entity_points + points.period_points + points.source_points
+        points.metric_points + points.entity_points + points.period_points 
         + points.unit_points + points.unknown_unit_points + points.repeat_points as usefulness_score
     from points
 
@@ -53,9 +52,7 @@ final as (
     select
         candidate_id,
         article_path,
-        -- An article that names no source is its own provenance: a stable pseudo id from its path.
-        coalesce(source_id, {{ dbt.concat(["'article:'", 'article_path']) }}) as source_id,
-        is_source_registered,
+        source_id,
         value,
         unit,
         is_unit_known,

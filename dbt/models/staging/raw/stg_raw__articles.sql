@@ -7,16 +7,16 @@ with articles as (
 renamed as (
 
     select
-        article_path,
-        article_sha256,
+        file as article_path,
         source_id,
+        article_sha256,
         title,
         publisher,
         published as published_as_written,
         url,
         language,
+        header_source_id,
         status as article_status,
-        error as article_error,
         warnings,
         cast(candidates_count as integer) as candidates_count,
         cast(text_length as integer) as text_length

@@ -28,7 +28,8 @@ renamed as (
         language,
         dataset,
         format as file_format,
-        files
+        files,
+        text_files
     from source_registry
 
 )

@@ -60,10 +60,7 @@ def claim_row(candidate: dict, overrides: Overrides, metrics: set[str]) -> dict[
     short = candidate["candidate_id"][:12]
     source_id = candidate["source_id"]
     if not source_id:
-        raise AcceptError(
-            f"{short}: {candidate['article_path']} names no source_id in its header;"
-            " add one that raw/sources.yml lists"
-        )
+        raise AcceptError(f"{short}: {candidate['file']} is listed by no source in raw/sources.yml")
     subject = overrides.subject or candidate["subject"]
     metric = overrides.metric or candidate["metric"]
     period = overrides.period or candidate["period"]
@@ -94,7 +91,7 @@ def claim_row(candidate: dict, overrides: Overrides, metrics: set[str]) -> dict[
         "bound": candidate["bound"],
         "source_id": source_id,
         "location_note": (
-            f"{candidate['article_path']} characters {candidate['start']}-{candidate['end']}:"
+            f"{candidate['file']} characters {candidate['span_start']}-{candidate['span_end']}:"
             f" {surface}"
         ),
     }

@@ -1,7 +1,6 @@
 """`alcap extract PATH [--format table|jsonl]`: print an article's candidate claims.
 
-`run_extract` is the function the `alcap` command wires in; `python -m
-dagster_project.extract.cli PATH` runs it on its own. Table output is for people; jsonl is one
+`run_extract` is the function the `alcap` command wires in. Table output is for people; jsonl is one
 JSON object per candidate with exactly the fields in OUTPUT_FIELDS. Warnings (missing header
 fields, no figures) go to stderr as `warning: PATH: ...`; a file that cannot be read prints one
 line `error: PATH: reason` to stderr and returns exit code 2.
@@ -9,7 +8,6 @@ line `error: PATH: reason` to stderr and returns exit code 2.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from typing import TextIO
@@ -76,15 +74,3 @@ def format_table(extraction: Extraction) -> str:
         if index == 0:
             lines.append("  ".join("-" * width for width in [*widths, len(header[-1])]))
     return "\n".join(lines) + "\n"
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="alcap extract", description=__doc__.splitlines()[0])
-    parser.add_argument("path")
-    parser.add_argument("--format", choices=FORMATS, default="table", dest="output_format")
-    args = parser.parse_args(argv)
-    return run_extract(args.path, args.output_format)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

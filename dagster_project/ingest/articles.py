@@ -1,0 +1,133 @@
+"""article_text: an article's own text → raw.articles (one row) and raw.claim_candidates.
+
+The article is one raw row: it loads (with every figure the extractor proposes as a candidate)
+or the whole file fails with a one-line reason, like any other raw file. Extraction is the
+expensive part, so an article whose bytes and source are unchanged since the last load is not
+extracted again: its previous rows are carried over (the hash is part of every candidate id).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from dagster_project.extract.articles import ArticleError, parse_article
+from dagster_project.extract.extractor import extract_article
+from dagster_project.ingest.csv_file import FileError
+
+ARTICLES_SCHEMA = {
+    "file": pl.String,
+    "source_id": pl.String,
+    "article_sha256": pl.String,
+    "title": pl.String,
+    "publisher": pl.String,
+    "published": pl.String,
+    "url": pl.String,
+    "language": pl.String,
+    "header_source_id": pl.String,
+    "status": pl.String,  # extracted | unchanged
+    "warnings": pl.List(pl.String),
+    "candidates_count": pl.Int64,
+    "text_length": pl.Int64,
+}
+CANDIDATES_SCHEMA = {
+    "candidate_id": pl.String,
+    "file": pl.String,
+    "source_id": pl.String,
+    "article_sha256": pl.String,
+    "value": pl.Float64,
+    "unit": pl.String,
+    "surface": pl.String,
+    "span_start": pl.Int64,
+    "span_end": pl.Int64,
+    "sentence_start": pl.Int64,
+    "sentence_end": pl.Int64,
+    "sentence": pl.String,
+    "bound": pl.String,
+    "subject": pl.String,
+    "metric": pl.String,
+    "period": pl.String,
+    "period_rule": pl.String,
+}
+TABLES = {"articles": ARTICLES_SCHEMA, "claim_candidates": CANDIDATES_SCHEMA}
+HEADER_FIELDS = ("title", "publisher", "published", "url", "language")
+
+
+def parse(
+    data: bytes, file: str, sha256: str, source_id: str, previous: dict[str, pl.DataFrame]
+) -> dict[str, pl.DataFrame]:
+    """One article file; `previous` holds the last load's raw.articles and raw.claim_candidates."""
+    carried = _unchanged(file, sha256, source_id, previous)
+    if carried is not None:
+        return carried
+    try:
+        article = parse_article(data, file)
+    except ArticleError as error:
+        raise FileError(error.reason) from None
+    extraction = extract_article(article)
+    warnings = list(extraction.warnings)
+    header_source = article.header.get("source_id")
+    if header_source and header_source != source_id:
+        warnings.append(
+            f"the header names source_id {header_source!r}; raw/sources.yml lists this file"
+            f" under {source_id!r}, which is used"
+        )
+    text = extraction.text
+    candidates = [
+        {
+            "candidate_id": candidate.candidate_id,
+            "file": file,
+            "source_id": source_id,
+            "article_sha256": article.sha256,
+            "value": candidate.value,
+            "unit": candidate.unit,
+            "surface": candidate.surface,
+            "span_start": candidate.start,
+            "span_end": candidate.end,
+            "sentence_start": candidate.sentence_start,
+            "sentence_end": candidate.sentence_end,
+            "sentence": text[candidate.sentence_start : candidate.sentence_end],
+            "bound": candidate.bound,
+            "subject": candidate.subject,
+            "metric": candidate.metric,
+            "period": candidate.period,
+            "period_rule": candidate.period_rule,
+        }
+        for candidate in extraction.candidates
+    ]
+    article_row = {
+        "file": file,
+        "source_id": source_id,
+        "article_sha256": article.sha256,
+        **{name: article.header.get(name) for name in HEADER_FIELDS},
+        "header_source_id": header_source,
+        "status": "extracted",
+        "warnings": warnings,
+        "candidates_count": len(candidates),
+        "text_length": len(text),
+    }
+    return {
+        "articles": pl.DataFrame([article_row], schema=ARTICLES_SCHEMA),
+        "claim_candidates": pl.DataFrame(candidates, schema=CANDIDATES_SCHEMA),
+    }
+
+
+def _unchanged(
+    file: str, sha256: str, source_id: str, previous: dict[str, pl.DataFrame]
+) -> dict[str, pl.DataFrame] | None:
+    """The previous rows of this file if its bytes and source are the same as last time."""
+    articles = previous.get("articles")
+    if articles is None or articles.is_empty():
+        return None
+    same = (
+        (pl.col("file") == file)
+        & (pl.col("article_sha256") == sha256)
+        & (pl.col("source_id") == source_id)
+    )
+    before = articles.filter(same)
+    if before.is_empty():
+        return None
+    candidates = previous["claim_candidates"].filter(same)
+    return {
+        "articles": before.with_columns(status=pl.lit("unchanged")),
+        "claim_candidates": candidates,
+    }

@@ -1,0 +1,1 @@
+"""Human review of what the extractor proposes: preview, accept, score against labels."""
