@@ -43,18 +43,42 @@ file_owners as (
 
 loaded_lines as (
 
-    select source_id, file, line from {{ ref('stg_raw__article_claims') }}
+    select
+        source_id,
+        file,
+        line
+    from {{ ref('stg_raw__article_claims') }}
     union all
-    select source_id, file, line from {{ ref('stg_raw__point_statistics') }}
+    select
+        source_id,
+        file,
+        line
+    from {{ ref('stg_raw__point_statistics') }}
     union all
-    select source_id, file, line from {{ ref('stg_raw__production_series') }}
+    select
+        source_id,
+        file,
+        line
+    from {{ ref('stg_raw__production_series') }}
     union all
-    select source_id, file, line from {{ ref('stg_raw__price_series') }}
+    select
+        source_id,
+        file,
+        line
+    from {{ ref('stg_raw__price_series') }}
     union all
-    select source_id, file, line from {{ ref('stg_raw__exchange_rates') }}
+    select
+        source_id,
+        file,
+        line
+    from {{ ref('stg_raw__exchange_rates') }}
     union all
     -- an article is one raw row
-    select source_id, article_path as file, 1 as line from {{ ref('stg_raw__articles') }}
+    select
+        source_id,
+        article_path as file,
+        1 as line
+    from {{ ref('stg_raw__articles') }}
 
 ),
 
@@ -129,9 +153,16 @@ rejected as (
 
 source_files as (
 
-    select source_id, file from listed_files
+    select
+        source_id,
+        file
+    from listed_files
     union
-    select source_id, file from rejected where source_id is null
+    select
+        source_id,
+        file
+    from rejected
+    where source_id is null
 
 ),
 

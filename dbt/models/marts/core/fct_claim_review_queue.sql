@@ -41,7 +41,7 @@ scored as (
 
     select
         points.*,
-        points.metric_points + points.entity_points + points.period_points 
+        points.metric_points + points.entity_points + points.period_points
         + points.unit_points + points.unknown_unit_points + points.repeat_points as usefulness_score
     from points
 
