@@ -13,6 +13,14 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
+# The vocabulary: one unit table and one metric table, read by ingest, extract and dbt alike.
+# They live in the dbt seeds folder because dbt loads them there natively as seeds, while Python
+# reads the same CSV files with the standard library: one copy, no export step. They are part of
+# the code, not of the data, so no environment variable moves them.
+VOCABULARY_DIR = PROJECT_ROOT / "dbt" / "seeds"
+UNITS_TABLE = VOCABULARY_DIR / "units.csv"
+METRICS_TABLE = VOCABULARY_DIR / "metrics.csv"
+
 
 @dataclass(frozen=True)
 class Settings:
