@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from dagster_project import vocabulary
-from dagster_project.extract import extract_file, metrics, numbers
+from dagster_project.extract import accept, extract_file, metrics, numbers
 from dagster_project.extract import units as extract_units
 from dagster_project.ingest.units import UnitError, check_plausible, parse_unit
 from dagster_project.settings import METRICS_TABLE, PROJECT_ROOT, UNITS_TABLE
@@ -144,3 +144,27 @@ def test_a_word_naming_two_units_is_refused(tmp_path):
     )
     with pytest.raises(vocabulary.VocabularyError, match="listed twice"):
         vocabulary.units(table)
+
+
+def test_accept_takes_a_curatable_guess_and_asks_for_a_metric_otherwise():
+    candidate = {
+        "candidate_id": "ab" * 20,
+        "source_id": "stdaily_2019_aluminium_city",
+        "article_path": "articles/a.md",
+        "subject": "Binzhou",
+        "metric": "output_value",
+        "period": "2019",
+        "value": 330e9,
+        "unit": "CNY",
+        "bound": "exact",
+        "surface": "330billion yuan",
+        "start": 0,
+        "end": 15,
+    }
+    curatable = accept.known_metrics()
+    assert curatable == {metric_id for metric_id, m in METRICS.items() if m.is_curatable}
+    assert accept.claim_row(candidate, accept.Overrides(), curatable)["metric"] == "output_value"
+    with pytest.raises(accept.AcceptError, match="pass --metric"):
+        accept.claim_row({**candidate, "metric": "amount"}, accept.Overrides(), curatable)
+    with pytest.raises(accept.AcceptError, match="not one a claim can carry"):
+        accept.claim_row({**candidate, "unit": "count/t"}, accept.Overrides(), curatable)

@@ -37,7 +37,7 @@ class Overrides:
 
 def known_metrics(path: Path = METRICS_SEED) -> set[str]:
     with path.open(encoding="utf-8") as handle:
-        return {row["metric_id"] for row in csv.DictReader(handle)}
+        return {row["metric_id"] for row in csv.DictReader(handle) if row["is_curatable"] == "true"}
 
 
 def _find(connection: duckdb.DuckDBPyConnection, prefix: str) -> dict:
