@@ -9,6 +9,8 @@ counted nouns and defaults), then checked again on what it writes for the labell
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -60,6 +62,14 @@ def test_every_metric_the_extractor_can_guess_is_in_the_metric_table():
     assert {"output_value", "amount", "employment", "start_year", "area_capacity"} <= guessed
     assert metrics.UNKNOWN not in guessed  # every unit it writes has a default metric
     assert sorted(guessed - set(METRICS)) == []
+
+
+def test_the_guess_columns_name_what_the_extractor_reads():
+    # A fitting unit that is no unit, or a counted noun that is no word of `count`, never fires.
+    for metric_id, metric in METRICS.items():
+        assert metric.guess_units <= set(UNITS), metric_id
+        assert set(metric.guess_nouns) <= extract_units.COUNT_NOUNS, metric_id
+        assert bool(metric.guess_keywords) == bool(metric.guess_units), metric_id
 
 
 def test_what_is_not_curatable_is_listed_and_says_why():
@@ -168,3 +178,38 @@ def test_accept_takes_a_curatable_guess_and_asks_for_a_metric_otherwise():
         accept.claim_row({**candidate, "metric": "amount"}, accept.Overrides(), curatable)
     with pytest.raises(accept.AcceptError, match="not one a claim can carry"):
         accept.claim_row({**candidate, "unit": "count/t"}, accept.Overrides(), curatable)
+
+
+ADD_A_UNIT = """
+import sys
+from pathlib import Path
+
+from dagster_project import settings
+
+settings.UNITS_TABLE = Path(sys.argv[1])  # before anything reads the vocabulary
+from dagster_project.extract import extract_text  # noqa: E402
+from dagster_project.ingest.units import check_plausible, parse_unit  # noqa: E402
+
+print(parse_unit("million GWh"), check_plausible(-1, "GWh") is not None)
+print([(c.value, c.unit, c.metric) for c in extract_text("The plant used 12 gigawatt hours.")])
+"""
+
+
+def test_adding_a_unit_is_one_row_in_the_unit_table(tmp_path):
+    table = tmp_path / "units.csv"
+    table.write_text(
+        UNITS_TABLE.read_text(encoding="utf-8")
+        + "GWh,true,energy,kWh,1000000,0,1e7,0,,power_consumption,GWh|gigawatt hours,,,\n",
+        encoding="utf-8",
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", ADD_A_UNIT, str(table)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert result.stdout.splitlines() == [
+        "(1000000.0, 'GWh') True",
+        "[(12.0, 'GWh', 'power_consumption')]",
+    ]

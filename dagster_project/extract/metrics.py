@@ -26,9 +26,13 @@ KEYWORDS: list[tuple[str, frozenset[str], tuple[str, ...]]] = [
     if metric.guess_keywords
 ]
 
-NOUN_METRICS = {
-    noun: metric.metric_id for metric in METRICS.values() for noun in metric.guess_nouns
-}
+NOUN_METRICS: dict[str, str] = {}
+for _metric in METRICS.values():
+    for _noun in _metric.guess_nouns:
+        if NOUN_METRICS.setdefault(_noun, _metric.metric_id) != _metric.metric_id:
+            raise vocabulary.VocabularyError(
+                f"counted noun {_noun!r} guesses both {NOUN_METRICS[_noun]} and {_metric.metric_id}"
+            )
 
 UNIT_DEFAULTS = {
     name: unit.default_metric
