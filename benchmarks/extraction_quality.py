@@ -15,8 +15,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from dagster_project.review.evaluation import Score, evaluate, format_report
 from dagster_project.extract.subjects import DEFAULT_ALIAS_FILE, load_aliases
+from dagster_project.review.evaluation import Score, evaluate, format_report
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLES = ROOT / "tests" / "articles"

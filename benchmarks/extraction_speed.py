@@ -20,9 +20,9 @@ from pathlib import Path
 
 from dagster_project.extract import extract_text
 from dagster_project.extract.articles import read_article
-from dagster_project.review.evaluation import article_paths
 from dagster_project.extract.sentences import split
 from dagster_project.extract.subjects import load_aliases
+from dagster_project.review.evaluation import article_paths
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLES = ROOT / "tests" / "articles"

@@ -17,6 +17,14 @@ DBT_PROJECT_DIR = PROJECT_ROOT / "dbt"
 # The dbt installed beside this Python, whether or not the virtualenv is on PATH.
 DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
 
+# The vocabulary: one unit table and one metric table, read by ingest, extract and dbt alike.
+# They live in the dbt seeds folder because dbt loads them there natively as seeds, while Python
+# reads the same CSV files with the standard library: one copy, no export step. They are part of
+# the code, not of the data, so no environment variable moves them.
+VOCABULARY_DIR = PROJECT_ROOT / "dbt" / "seeds"
+UNITS_TABLE = VOCABULARY_DIR / "units.csv"
+METRICS_TABLE = VOCABULARY_DIR / "metrics.csv"
+
 
 @dataclass(frozen=True)
 class Settings:

@@ -272,10 +272,8 @@ def _extract(
         if keywords is None:
             keywords = metrics.keywords_in(text, sentence_start, sentence_end, lower)
             keyword_cache[index] = keywords
-        if year_role == "since":
-            metric = "start_year"
-        elif year_role == "founded":
-            metric = "founding_year"
+        if year_role is not None:
+            metric = metrics.YEAR_ROLE_METRICS[year_role]
         else:
             metric = metrics.guess(unit, mention.start, mention.end, keywords, mention.noun)
             metric = metrics.refine(metric, text, sentence_start, sentence_end)

@@ -4,97 +4,71 @@ Each keyword names a metric and the units that metric can have; the nearest keyw
 sentence whose metric fits the figure's unit wins (a keyword before the figure is preferred
 to one after it at the same distance). A count's own noun decides first ("1,500 jobs" → jobs).
 Without a fitting keyword the unit's default metric is used (mm → thickness, rank → rank).
+
+Keywords, fitting units and counted nouns are columns of the metric table, the default metric
+of each unit a column of the unit table (settings.METRICS_TABLE, settings.UNITS_TABLE). A guess
+the table marks not curatable is a hint for the reviewer, who names a metric when accepting it.
 """
 
 from __future__ import annotations
 
 import re
 
+from dagster_project import vocabulary
 from dagster_project.extract.patterns import trie_pattern
 
-MONEY = frozenset({"CNY", "USD"})
-MONEY_PER_TONNE = frozenset({"CNY/t", "USD/t"})
-SHARE = frozenset({"percent", "ratio"})
-QUANTITY = frozenset({"t", "t/yr", "m2", "m2/yr", "count", "count/yr", "MW"})
+METRICS = vocabulary.metrics()
 
-# (metric, units it fits, keywords). Order matters only for identical keywords.
+# (metric, units it fits, keywords), in the table's order.
 KEYWORDS: list[tuple[str, frozenset[str], tuple[str, ...]]] = [
-    ("output_value", MONEY, ("output value", "industrial output", "gross output", "产值")),
-    ("revenue", MONEY, ("revenue", "revenues", "operating income", "sales income",
-                        "business income", "income", "turnover", "sales")),
-    ("net_profit", MONEY, ("profit", "profits", "net profit", "earnings")),
-    ("tax", MONEY, ("tax", "taxes")),
-    ("investment", MONEY, ("investment", "invest", "invested", "investing", "registered capital",
-                           "capital", "funds", "fund")),
-    ("exports", MONEY, ("export", "exports", "exported", "overseas sales", "export earnings",
-                        "export value")),
-    ("selling_price", MONEY | MONEY_PER_TONNE, ("price", "prices", "sells for", "sell for",
-                                                "sold for", "sold at", "selling")),
-    ("value_added_per_tonne", MONEY_PER_TONNE, ("value added", "added value", "value-added",
-                                                "adds", "add", "added", "increase in value")),
-    ("value_added", MONEY, ("value added", "added value", "value-added")),
-    ("cost_saving_per_tonne", MONEY_PER_TONNE, ("save", "saves", "saved", "saving", "savings",
-                                                "cut", "cuts", "reduce", "reduces", "lower")),
-    ("cost_saving", MONEY, ("save", "saves", "saved", "saving", "savings")),
-    ("market_share", SHARE, ("market share", "share", "domestic market", "national market",
-                             "the market", "market", "accounts for", "accounting for",
-                             "account for", "occupies", "occupying")),
-    ("share", SHARE, ("make up", "makes up", "made up", "proportion", "of which", "of whom",
-                      "of the output", "of sales", "of its output")),
-    ("growth_rate", frozenset({"percent", "percentage_points"}),
-     ("increase", "increased", "growth", "grew", "up", "rose", "rise", "year on year",
-      "year-on-year", "higher", "down", "fell", "decline", "declined", "decrease")),
-    ("capacity", QUANTITY, ("capacity", "capacities", "production capacity", "designed",
-                            "project")),
-    ("production", QUANTITY, ("output", "produce", "produces", "produced", "production",
-                              "producing", "make", "makes", "made", "rolls", "rolled",
-                              "shipments", "shipped", "sold")),
-    ("product_thickness", frozenset({"mm"}), ("thick", "thickness", "thin", "thinnest",
-                                              "thinner")),
-    ("reduction_cell_amperage", frozenset({"kA"}), ("cell", "cells", "electrolytic",
-                                                    "electrolysis", "reduction", "potline",
-                                                    "amperage", "current")),
-    ("reuse_cycles", frozenset({"times"}), ("reuse", "reused", "reusable", "turnover",
-                                            "cycles", "recycled", "used")),
-    ("density_ratio", SHARE, ("density", "weight", "weighs", "lighter", "heavier")),
-    ("purity", frozenset({"percent"}), ("purity", "pure")),
-    ("yield_rate", frozenset({"percent"}), ("yield", "yield rate", "finished product rate",
-                                            "qualified rate", "pass rate")),
-    ("power_consumption", frozenset({"kWh", "kWh/t"}), ("power consumption",
-                                                         "electricity consumption",
-                                                         "consumption", "consumes",
-                                                         "electricity", "power")),
-    ("area", frozenset({"m2"}),
-     ("area", "covers", "covering", "floor space", "land")),
-    ("employment", frozenset({"count"}), ("jobs", "employees", "workers", "staff", "employs",
-                                          "employment", "people")),
-]  # fmt: skip
+    (metric.metric_id, metric.guess_units, metric.guess_keywords)
+    for metric in METRICS.values()
+    if metric.guess_keywords
+]
 
-NOUN_METRICS = {
-    "jobs": "employment", "job": "employment", "employees": "employment",
-    "workers": "employment", "people": "employment", "staff": "employment",
-    "talents": "employment", "persons": "employment", "engineers": "employment",
-    "researchers": "employment",
-    "patents": "patents", "patent": "patents",
-    "enterprises": "enterprise_count", "enterprise": "enterprise_count",
-    "companies": "enterprise_count", "company": "enterprise_count", "firms": "enterprise_count",
-    "businesses": "enterprise_count",
-    "customers": "customer_count", "clients": "customer_count",
-    "countries": "country_count", "regions": "country_count",
-    "universities": "partner_count", "institutes": "partner_count", "colleges": "partner_count",
-    "lines": "production_lines",
-}  # fmt: skip
+NOUN_METRICS: dict[str, str] = {}
+for _metric in METRICS.values():
+    for _noun in _metric.guess_nouns:
+        if NOUN_METRICS.setdefault(_noun, _metric.metric_id) != _metric.metric_id:
+            raise vocabulary.VocabularyError(
+                f"counted noun {_noun!r} guesses both {NOUN_METRICS[_noun]} and {_metric.metric_id}"
+            )
 
 UNIT_DEFAULTS = {
-    "CNY": "amount", "USD": "amount", "CNY/t": "value_per_tonne", "USD/t": "value_per_tonne",
-    "t": "production", "t/yr": "capacity", "m2": "area", "m2/yr": "area_capacity",
-    "mm": "product_thickness", "kA": "reduction_cell_amperage", "percent": "share",
-    "percentage_points": "change", "ratio": "ratio", "count": "count", "count/yr": "capacity",
-    "count/t": "yield", "cans/t": "extra_cans_per_tonne", "years": "duration",
-    "year": "start_year", "times": "multiple", "rank": "rank", "kWh": "power_consumption",
-    "kWh/t": "power_consumption", "MW": "capacity", "m": "length", "CNY/m2": "value_per_m2",
-    "USD/m2": "value_per_m2",
-}  # fmt: skip
+    name: unit.default_metric
+    for name, unit in vocabulary.units().items()
+    if unit.default_metric is not None
+}
+
+# Metrics set by rules rather than by the tables: a year after "since" or "founded in", a rank,
+# a narrower id named by a word in the sentence, a capacity that became an area rate, no guess.
+YEAR_ROLE_METRICS = {"since": "start_year", "founded": "founding_year"}
+RANK = "rank"
+REFINED = {"density_ratio": ("steel", "density_ratio_to_steel")}
+RATE_METRICS = {("capacity", "m2/yr"): "area_capacity"}
+UNKNOWN = "unknown"
+RULE_METRICS = frozenset(
+    {*YEAR_ROLE_METRICS.values(), RANK, *(narrower for _word, narrower in REFINED.values())}
+    | set(RATE_METRICS.values())
+)
+
+
+def _check_keywords() -> None:
+    """A keyword may name several metrics only if no unit fits two of them: the guess would
+    otherwise depend on the order of the table's rows."""
+    seen: dict[str, list[tuple[str, frozenset[str]]]] = {}
+    for metric, units, words in KEYWORDS:
+        for word in words:
+            for other, other_units in seen.get(word.lower(), []):
+                if other != metric and units & other_units:
+                    raise vocabulary.VocabularyError(
+                        f"keyword {word!r} guesses both {other} and {metric} for"
+                        f" {sorted(units & other_units)}"
+                    )
+            seen.setdefault(word.lower(), []).append((metric, units))
+
+
+_check_keywords()
 
 _LOOKUP: dict[str, list[tuple[str, frozenset[str]]]] = {}
 for _metric, _units, _words in KEYWORDS:
@@ -134,29 +108,31 @@ def keywords_in(text: str, start: int, end: int, lower: str | None = None) -> li
     return found
 
 
-_STEEL = re.compile(r"\bsteel\b", re.IGNORECASE)
+_REFINING_WORDS = {
+    metric: re.compile(rf"\b{re.escape(word)}\b", re.IGNORECASE)
+    for metric, (word, _narrower) in REFINED.items()
+}
 
 
 def refine(metric: str, text: str, sentence_start: int, sentence_end: int) -> str:
-    """Name the reference where the metrics seed has a narrower id."""
-    if metric == "density_ratio" and _STEEL.search(text, sentence_start, sentence_end):
-        return "density_ratio_to_steel"
+    """Name the reference where the metric table has a narrower id."""
+    pattern = _REFINING_WORDS.get(metric)
+    if pattern is not None and pattern.search(text, sentence_start, sentence_end):
+        return REFINED[metric][1]
     return metric
 
 
 def for_unit(metric: str, unit: str) -> str:
     """Adjust a metric guessed for a stock unit once the unit became a rate."""
-    if metric == "capacity" and unit == "m2/yr":
-        return "area_capacity"
-    return metric
+    return RATE_METRICS.get((metric, unit), metric)
 
 
 def guess(unit: str, start: int, end: int, keywords: list[Keyword], noun: str | None) -> str:
     """The metric of a figure with this unit at text[start:end]."""
     if noun is not None and noun in NOUN_METRICS and unit == "count":
         return NOUN_METRICS[noun]
-    if unit == "rank":
-        return "rank"
+    if unit == RANK:
+        return RANK
     best: tuple[float, str] | None = None
     for keyword_start, keyword_end, entries in keywords:
         if keyword_start < end and keyword_end > start:
@@ -170,4 +146,4 @@ def guess(unit: str, start: int, end: int, keywords: list[Keyword], noun: str | 
                 best = (distance, metric)
     if best is not None:
         return best[1]
-    return UNIT_DEFAULTS.get(unit, "unknown")
+    return UNIT_DEFAULTS.get(unit, UNKNOWN)

@@ -5,15 +5,18 @@ A figure's tail is: optional scale word (billion, 亿, "ten thousand" ...), opti
 Each piece is matched by one regex built here; `canonical_unit` turns the matched words into
 (canonical unit, multiplier).
 
-Canonical units are those of `dagster_project/ingest/units.py` where they exist (CNY, USD,
-CNY/t, USD/t, t, t/yr, m2, m2/yr, mm, kA, percent, count, times, rank, year, years, cans/t,
-ratio), plus a few this extractor meets in articles: count/yr, count/t, kWh, kWh/t,
-percentage_points, m, MW.
+The units and their words come from the unit table (settings.UNITS_TABLE, read through
+dagster_project/vocabulary.py), the same table ingest parses claims files with: the regex of unit
+words and the lookup behind `canonical_unit` are built from one list, the table's `words` and
+`text_words`. The words of `count` are the counted nouns ("60 enterprises"), read by their own
+pattern in numbers.py. A rate makes `X/t`, `X/yr` or `X/m2` when the table has that unit.
 """
 
 from __future__ import annotations
 
 import re
+
+from dagster_project import vocabulary
 
 # Scale words, longest first so "hundred million" wins over "hundred".
 SCALES: dict[str, float] = {
@@ -32,14 +35,8 @@ SCALES: dict[str, float] = {
     "千": 1e3,
 }
 
-# Unit words (lower case, spaces and hyphens removed for lookup) → (canonical unit, multiplier).
-UNIT_WORDS: dict[str, tuple[str, float]] = {}
-
-
-def _add(unit: str, multiplier: float, *words: str) -> None:
-    for word in words:
-        UNIT_WORDS[_key(word)] = (unit, multiplier)
-
+UNITS = vocabulary.units()
+COUNT = "count"
 
 _KEY_DROP = str.maketrans("", "", " \t\r\n-.")
 
@@ -48,28 +45,32 @@ def _key(word: str) -> str:
     return word.lower().translate(_KEY_DROP)
 
 
-_add("CNY", 1.0, "yuan", "yuan RMB", "RMB", "renminbi", "CNY", "元", "人民币")
-_add("USD", 1.0, "US dollars", "US dollar", "U.S. dollars", "dollars", "dollar", "USD")
-_add("t", 1.0, "tons", "tonnes", "ton", "tonne", "metric tons", "metric tonnes", "t", "吨")
-_add("t", 1e3, "kilotons", "kilotonnes", "kt")
-_add("t", 1e-3, "kilograms", "kilogram", "kg")
-_add("m2", 1.0, "square meters", "square metres", "square meter", "square metre")
-_add("m2", 1.0, "sq m", "sqm", "m2", "m²", "㎡", "平方米")
-_add("m2", 10_000 / 15, "mu", "亩")  # 1 mu = 666.67 m2
-_add("m", 1.0, "meters", "metres", "meter", "metre", "米")
-_add("m", 1e3, "kilometers", "kilometres", "km", "公里")
-_add("mm", 1.0, "mm", "millimeters", "millimetres", "millimeter", "millimetre", "毫米")
-_add("mm", 1e-3, "microns", "micron", "micrometers", "micrometres", "μm", "µm", "微米")
-_add("kA", 1.0, "kA", "kiloamperes", "kiloampere", "kilo amperes", "kilo ampere", "千安")
-_add("kA", 1e-3, "amperes", "ampere", "amps")
-_add("percent", 1.0, "%", "％", "percent", "per cent", "pct")
-_add("percentage_points", 1.0, "percentage points", "percentage point")
-_add("times", 1.0, "times", "fold", "倍")
-_add("years", 1.0, "years", "year", "yrs", "年")
-_add("kWh", 1.0, "kWh", "kilowatt hours", "kilowatt hour", "kW·h", "千瓦时", "度")
-_add("MW", 1.0, "MW", "megawatts", "megawatt")
-_add("MW", 1e-3, "kW", "kilowatts", "kilowatt", "千瓦")
-_add("MW", 1e3, "GW", "gigawatts", "gigawatt")
+def _text_words() -> tuple[dict[str, tuple[str, float]], list[str], frozenset[str]]:
+    """(lookup key → (unit, multiplier), unit words as written, counted nouns) from the table."""
+    lookup: dict[str, tuple[str, float]] = {}
+    surfaces: list[str] = []
+    nouns: set[str] = set()
+    for name, unit in UNITS.items():
+        for word in unit.words_in_text:
+            if name == COUNT:
+                nouns.add(word.text.lower())
+                continue
+            key = _key(word.text)
+            if key in lookup and lookup[key] != (name, word.factor):
+                raise vocabulary.VocabularyError(
+                    f"unit word {word.text!r} names both {lookup[key][0]} and {name}"
+                )
+            lookup[key] = (name, word.factor)
+            surfaces.append(word.text)
+    return lookup, surfaces, frozenset(nouns)
+
+
+# Unit words (lower case, spaces, hyphens and dots removed for lookup) → (unit, multiplier).
+UNIT_WORDS, UNIT_SURFACES, COUNT_NOUNS = _text_words()
+
+# Words that end many Chinese words count as a unit only where a word ends ("1,000度", not
+# "年度"): a look-ahead per word; every other word is matched as the table writes it.
+GUARDED_WORDS = {"度": r"(?=[^\w]|$)"}
 
 # Words written before the number: "RMB 3.2 billion", "US$360 million", "¥500".
 PREFIX_CURRENCY: dict[str, str] = {
@@ -82,33 +83,9 @@ PREFIX_CURRENCY: dict[str, str] = {
     "$": "USD",
 }
 
-# Nouns that make a bare number a count: "60 aluminium enterprises", "1,500 new jobs".
-COUNT_NOUNS = frozenset(
-    {
-        "enterprises", "enterprise", "companies", "company", "firms", "firm", "businesses",
-        "plants", "plant", "factories", "factory", "mills", "mill", "lines", "line", "projects",
-        "project", "patents", "patent", "universities", "university", "institutes", "institute",
-        "colleges", "college", "employees", "employee", "workers", "worker", "jobs", "job",
-        "people", "persons", "staff", "talents", "experts", "researchers", "engineers", "cans",
-        "can", "pieces", "sets", "customers", "customer", "clients", "countries", "regions",
-        "products", "varieties", "standards", "awards", "households", "wheels", "pistons",
-        "vehicles", "members", "suppliers", "partners", "brands", "orders", "bases", "developers",
-    }
-)  # fmt: skip
-
-# Rates after a unit. Only the combinations below keep the rate; others keep the base unit.
-RATE_UNITS = {
-    ("CNY", "/t"): "CNY/t",
-    ("USD", "/t"): "USD/t",
-    ("kWh", "/t"): "kWh/t",
-    ("t", "/yr"): "t/yr",
-    ("m2", "/yr"): "m2/yr",
-    ("count", "/yr"): "count/yr",
-    ("count", "/t"): "count/t",
-    ("cans", "/t"): "cans/t",
-    ("CNY", "/m2"): "CNY/m2",
-    ("USD", "/m2"): "USD/m2",
-}
+# Units the rules of numbers.py and extractor.py write without a unit word: ranks ("No. 1",
+# "fourth-largest"), fractions in words, "since 1963" / "founded in 2006" years, cans per tonne.
+RULE_UNITS = frozenset({"rank", "ratio", "year", "cans/t"})
 
 # What "annual capacity of 15万吨" turns a stock unit into.
 ANNUAL_UNITS = {"t": "t/yr", "m2": "m2/yr", "count": "count/yr"}
@@ -126,31 +103,17 @@ def _alternation(words: list[str]) -> str:
     return "|".join(parts)
 
 
-_UNIT_SURFACES = [
-    "yuan RMB", "yuan", "RMB", "renminbi", "CNY", "元", "人民币",
-    "US dollars", "US dollar", "U.S. dollars", "dollars", "dollar", "USD",
-    "metric tons", "metric tonnes", "tons", "tonnes", "ton", "tonne", "t", "吨",
-    "kilotons", "kilotonnes", "kt", "kilograms", "kilogram", "kg",
-    "square meters", "square metres", "square meter", "square metre", "sq m", "sqm",
-    "m2", "m²", "㎡", "平方米", "mu", "亩",
-    "kilometers", "kilometres", "km", "公里", "meters", "metres", "meter", "metre",
-    "mm", "millimeters", "millimetres", "millimeter", "millimetre", "毫米",
-    "microns", "micron", "micrometers", "micrometres", "μm", "µm", "微米",
-    "kA", "kiloamperes", "kiloampere", "kilo amperes", "kilo ampere", "千安",
-    "amperes", "ampere", "amps",
-    "%", "％", "percent", "per cent", "pct", "percentage points", "percentage point",
-    "times", "fold", "倍", "years", "year", "yrs",
-    "kWh", "kilowatt hours", "kilowatt hour", "kW·h", "千瓦时",
-    "MW", "megawatts", "megawatt", "kW", "kilowatts", "kilowatt", "千瓦", "GW", "gigawatts",
-    "gigawatt",
-]  # fmt: skip
-
 SCALE_PATTERN = _alternation(list(SCALES))
 # "年" is a unit only when it is not a date (2019年): checked by the caller.
 UNIT_PATTERN = (
     r"(?:(?:consecutive|successive|straight|running)\s+)?(?:"
-    + _alternation(_UNIT_SURFACES)
-    + r"|年|度(?=[^\w]|$))"
+    + _alternation([word for word in UNIT_SURFACES if word not in GUARDED_WORDS])
+    + "".join(
+        "|" + re.escape(word) + guard
+        for word, guard in GUARDED_WORDS.items()
+        if word in UNIT_SURFACES
+    )
+    + ")"
 )
 RATE_PATTERN = (
     r"(?:\s?/\s?|\s+(?:per|a|an|each|every)\s+)(?:metric\s+)?"
@@ -199,6 +162,8 @@ def canonical_rate(rate: str | None, annually: str | None) -> str | None:
 
 
 def apply_rate(unit: str, rate: str | None) -> str:
+    """The unit with its rate ("CNY" and "/t" → "CNY/t") when the unit table has it, else the
+    unit alone ("per year" after a price keeps the price)."""
     if rate is None:
         return unit
-    return RATE_UNITS.get((unit, rate), unit)
+    return unit + rate if unit + rate in UNITS else unit

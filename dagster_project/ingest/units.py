@@ -1,19 +1,20 @@
 """Units as written → (multiplier, base unit); numbers and periods as written → values.
 
-A unit string is an optional scale word (billion, 亿, Mt's "M" ...) followed by a base unit
-and an optional rate (per tonne, per year, per US dollar). Only the base units listed in
-docs/architecture.md come out; anything else is an unknown unit, which the loaders reject.
+A unit string is an optional scale word (billion, 亿, ...) followed by a unit word and an
+optional rate (per tonne, per year, per US dollar). The unit words, the base units and their
+plausible ranges come from the unit table (settings.UNITS_TABLE, see dagster_project/vocabulary.py);
+only its curatable units come out, anything else is an unknown unit, which the loaders reject.
 """
 
 from __future__ import annotations
 
 import re
 
-BASE_UNITS = {
-    "CNY", "USD", "CNY/t", "USD/t", "CNY/USD", "t", "t/yr", "m2", "m2/yr", "mm", "kA",
-    "percent", "count", "times", "rank", "year", "years", "cans/t", "ratio",
-    "count/yr", "CNY/m2", "kWh", "kWh/t", "MW", "m", "percentage_points",
-}  # fmt: skip
+from dagster_project import vocabulary
+
+_TABLE = vocabulary.units()
+
+BASE_UNITS = frozenset(name for name, unit in _TABLE.items() if unit.is_curatable)
 
 SCALE_WORDS = {
     "thousand": 1e3,
@@ -30,28 +31,27 @@ SCALE_WORDS = {
     "千": 1e3,
 }
 
-# Base words, lower case. Counting nouns all become `count`.
-BASE_WORDS = {
-    "cny": "CNY", "yuan": "CNY", "rmb": "CNY", "元": "CNY",
-    "usd": "USD", "us$": "USD", "$": "USD", "us dollars": "USD", "dollars": "USD",
-    "t": "t", "tonne": "t", "tonnes": "t", "ton": "t", "tons": "t", "metric tons": "t", "吨": "t",
-    "m2": "m2", "㎡": "m2", "sq m": "m2", "square meters": "m2", "square metres": "m2",
-    "mm": "mm", "millimetre": "mm", "millimetres": "mm", "millimeter": "mm", "millimeters": "mm",
-    "ka": "kA", "kiloampere": "kA", "kiloamperes": "kA",
-    "%": "percent", "percent": "percent", "per cent": "percent", "pct": "percent",
-    "times": "times", "rank": "rank", "year": "year", "years": "years",
-    "ratio": "ratio", "cans": "cans",
-    "kwh": "kWh", "kilowatt hours": "kWh", "kilowatt-hours": "kWh", "mw": "MW", "megawatts": "MW",
-    "m": "m", "metres": "m", "meters": "m",
-    "percentage points": "percentage_points", "percentage_points": "percentage_points",
-    "pp": "percentage_points",
-    "count": "count", "enterprises": "count", "firms": "count", "companies": "count",
-    "jobs": "count", "people": "count", "products": "count", "types": "count",
-    "institutions": "count", "projects": "count", "items": "count",
-}  # fmt: skip
 
-# Glued metric prefixes, only where the industry writes them: kt, Mt.
-GLUED_SCALES = {"kt": (1e3, "t"), "mt": (1e6, "t")}
+def _word_key(word: str) -> str:
+    """Lower case, a hyphen read as a space, runs of white space as one space."""
+    return " ".join(word.lower().replace("-", " ").split())
+
+
+def _unit_words() -> dict[str, tuple[float, str]]:
+    """Every claims-file word of the table → (factor, unit); a word naming two units is an error."""
+    words: dict[str, tuple[float, str]] = {}
+    for name, unit in _TABLE.items():
+        for word in unit.words_in_claims:
+            key = _word_key(word.text)
+            if key in words and words[key] != (word.factor, name):
+                raise vocabulary.VocabularyError(
+                    f"unit word {word.text!r} names both {words[key][1]} and {name}"
+                )
+            words[key] = (word.factor, name)
+    return words
+
+
+UNIT_WORDS = _unit_words()
 
 RATE_SUFFIXES = [
     (re.compile(r"\s*(?:/|per\s+|a\s+)(?:yr|year|annum|y)$"), "/yr"),
@@ -67,38 +67,43 @@ class UnitError(ValueError):
 
 def parse_unit(unit: str) -> tuple[float, str]:
     """Return (multiplier, base unit) for a unit as written, or raise UnitError."""
-    text = " ".join(unit.strip().lower().split())
+    text = _word_key(unit)
     if not text:
         raise UnitError("unit is empty")
-    # Chinese scale words glue to the unit: 亿元, 万吨.
-    text = re.sub(r"^(亿|万|千)\s*", r"\1 ", text)
-    rate = ""
-    for pattern, suffix in RATE_SUFFIXES:
-        match = pattern.search(text)
-        if match and match.start() > 0:
-            rate, text = suffix, text[: match.start()].strip()
-            break
-    multiplier, base = _scaled_base(text, unit)
-    full = base + rate
-    if full not in BASE_UNITS:
+    # A word of the table, scaled or not, before any rate is split off: `cans/t`, `千瓦`.
+    found = _scaled_word(text)
+    if found is None:
+        # Chinese scale words glue to the unit: 亿元, 万吨.
+        text = re.sub(r"^(亿|万|千)\s*", r"\1 ", text)
+        found = _scaled_word(text)
+    if found is None:
+        for pattern, suffix in RATE_SUFFIXES:
+            match = pattern.search(text)
+            if match and match.start() > 0:
+                base = _scaled_word(text[: match.start()].strip())
+                if base is not None:
+                    found = (base[0], base[1] + suffix)
+                break
+    if found is None or found[1] not in _TABLE:
         raise UnitError(f"unknown unit {unit!r}")
-    return multiplier, full
+    if found[1] not in BASE_UNITS:
+        raise UnitError(
+            f"unit {unit!r} ({found[1]}) is not one a claim can carry; see the unit table"
+        )
+    return found
 
 
-def _scaled_base(text: str, original: str) -> tuple[float, str]:
-    if text in BASE_WORDS:
-        return 1.0, BASE_WORDS[text]
-    if text in GLUED_SCALES:
-        return GLUED_SCALES[text]
+def _scaled_word(text: str) -> tuple[float, str] | None:
+    """(multiplier, unit) for a word of the table, alone or after a scale word."""
+    if text in UNIT_WORDS:
+        return UNIT_WORDS[text]
     for word, scale in sorted(SCALE_WORDS.items(), key=lambda item: -len(item[0])):
         if text.startswith(word + " "):
             rest = text[len(word) + 1 :].strip()
-            if rest in BASE_WORDS:
-                return scale, BASE_WORDS[rest]
-            if rest in GLUED_SCALES:
-                inner_scale, base = GLUED_SCALES[rest]
-                return scale * inner_scale, base
-    raise UnitError(f"unknown unit {original!r}")
+            if rest in UNIT_WORDS:
+                factor, base = UNIT_WORDS[rest]
+                return scale * factor, base
+    return None
 
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
@@ -147,34 +152,7 @@ def parse_period(text: str) -> tuple[int, int | None, str, int, int]:
 
 
 # Plausible ranges by base unit (after the multiplier): a value outside is a typo, not a fact.
-PLAUSIBLE = {
-    "CNY": (-1e13, 1e14),
-    "USD": (-1e12, 1e13),
-    "CNY/t": (0, 1e8),
-    "USD/t": (0, 1e7),
-    "CNY/USD": (0.5, 20),
-    "t": (0, 1e10),
-    "t/yr": (0, 1e10),
-    "m2": (0, 1e11),
-    "m2/yr": (0, 1e11),
-    "mm": (0, 1e5),
-    "kA": (0, 1e4),
-    "percent": (-100, 10000),
-    "count": (0, 1e9),
-    "times": (0, 1e7),
-    "rank": (1, 10000),
-    "year": (1800, 2100),
-    "years": (0, 1000),
-    "cans/t": (0, 1e7),
-    "ratio": (0, 1e6),
-    "count/yr": (0, 1e12),
-    "CNY/m2": (0, 1e7),
-    "kWh": (0, 1e13),
-    "kWh/t": (0, 1e5),
-    "MW": (0, 1e6),
-    "m": (0, 1e7),
-    "percentage_points": (-100, 100),
-}
+PLAUSIBLE = {name: _TABLE[name].plausible_range for name in BASE_UNITS}
 
 
 def check_plausible(value: float, base_unit: str) -> str | None:

@@ -14,12 +14,10 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project import vocabulary
 from dagster_project.ingest import claims_csv
 from dagster_project.ingest.loader import read_registry
 from dagster_project.ingest.units import parse_period, parse_unit
-from dagster_project.settings import PROJECT_ROOT
-
-METRICS_SEED = PROJECT_ROOT / "dbt" / "seeds" / "metrics.csv"
 
 
 class AcceptError(ValueError):
@@ -35,9 +33,9 @@ class Overrides:
     market_scope: str | None = None
 
 
-def known_metrics(path: Path = METRICS_SEED) -> set[str]:
-    with path.open(encoding="utf-8") as handle:
-        return {row["metric_id"] for row in csv.DictReader(handle)}
+def known_metrics() -> set[str]:
+    """The metrics a claims file may carry (the loose guesses are not curatable)."""
+    return {metric_id for metric_id, metric in vocabulary.metrics().items() if metric.is_curatable}
 
 
 def _find(connection: duckdb.DuckDBPyConnection, prefix: str) -> dict:
@@ -68,7 +66,8 @@ def claim_row(candidate: dict, overrides: Overrides, metrics: set[str]) -> dict[
         raise AcceptError(f"{short}: no subject was found; pass --subject")
     if metric not in metrics:
         raise AcceptError(
-            f"{short}: metric {metric!r} is not in dbt/seeds/metrics.csv; pass --metric"
+            f"{short}: metric {metric!r} is not a curatable metric"
+            " (dbt/seeds/metrics.csv); pass --metric"
         )
     if not period:
         raise AcceptError(f"{short}: no period was found; pass --period")

@@ -1,6 +1,6 @@
 {#- True when a candidate can be the text of a curated claim: same source, compatible units
-    (seeds/candidate_unit_matches.csv gives the factor from the candidate's unit to the claim's
-    base unit) and the same value within the relative tolerance (var candidate_link_tolerance,
+    (int_candidate_unit_matches_unioned gives the factor from the candidate's unit to the
+    claim's base unit) and the same value within the relative tolerance (var candidate_link_tolerance,
     0.5 %) of the claim's value_base. A candidate of an article that names no source matches
     nothing. -#}
 {% macro candidate_matches_claim(candidate_alias, claim_alias, unit_match_alias) -%}

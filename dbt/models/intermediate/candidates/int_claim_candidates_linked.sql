@@ -22,7 +22,7 @@ claims as (
 
 unit_matches as (
 
-    select * from {{ ref('candidate_unit_matches') }}
+    select * from {{ ref('int_candidate_unit_matches_unioned') }}
 
 ),
 

@@ -1,6 +1,7 @@
 -- Each candidate claim with its words resolved to the vocabulary, as claims are: the subject to
--- an entity through the aliases, the metric guess to seeds/metrics.csv, the unit to
--- seeds/units.csv (the units ingest can load).
+-- an entity through the aliases, the metric guess to a curatable metric of seeds/metrics.csv, the
+-- unit to a curatable unit of seeds/units.csv (one ingest can load). The extractor's loose
+-- guesses are in the tables too, marked not curatable.
 with candidates as (
 
     select * from {{ ref('stg_raw__claim_candidates') }}
@@ -22,12 +23,14 @@ entity_aliases as (
 metrics as (
 
     select * from {{ ref('metrics') }}
+    where is_curatable
 
 ),
 
 units as (
 
     select * from {{ ref('units') }}
+    where is_curatable
 
 ),
 

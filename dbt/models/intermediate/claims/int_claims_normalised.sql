@@ -12,6 +12,7 @@ with claims as (
 units as (
 
     select * from {{ ref('units') }}
+    where is_curatable
 
 ),
 

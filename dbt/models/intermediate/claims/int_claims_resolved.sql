@@ -22,6 +22,7 @@ entities as (
 metrics as (
 
     select * from {{ ref('metrics') }}
+    where is_curatable
 
 ),
 

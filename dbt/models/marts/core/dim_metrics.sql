@@ -1,7 +1,9 @@
--- The metrics claims may speak of, grouped into families that are reconciled together.
+-- The metrics claims may speak of, grouped into families that are reconciled together. The
+-- extractor's loose guesses (not curatable) are not metrics a claim can carry.
 with metrics as (
 
     select * from {{ ref('metrics') }}
+    where is_curatable
 
 ),
 

@@ -5,7 +5,7 @@
 --   +2 the subject resolves to a known entity
 --   +1 the period is written in the figure's sentence (period_rule 'explicit')
 --   +1 the article names a source in the registry (an accepted claim has a file to go to)
---   seeds/review_unit_weights.csv: +3 money, prices, shares, tonnes and capacities ... -3 calendar years
+--   review_points of seeds/units.csv: +3 money, prices, shares, tonnes and capacities ... -3 calendar years
 --   -1 the unit is one ingest cannot load yet (not in seeds/units.csv)
 --   -5 the figure repeats a curated claim already linked to another mention in the text
 with candidates as (
@@ -15,9 +15,9 @@ with candidates as (
 
 ),
 
-unit_weights as (
+units as (
 
-    select * from {{ ref('review_unit_weights') }}
+    select * from {{ ref('units') }}
 
 ),
 
@@ -28,12 +28,12 @@ points as (
         case when candidates.is_metric_known then 3 else 0 end as metric_points,
         case when candidates.entity_id is not null then 2 else 0 end as entity_points,
         case when candidates.period_rule = 'explicit' then 1 else 0 end as period_points,
-        coalesce(unit_weights.usefulness_points, 0) as unit_points,
+        coalesce(units.review_points, 0) as unit_points,
         case when candidates.is_unit_known then 0 else -1 end as unknown_unit_points,
         case when candidates.matching_claims_count > 0 then -5 else 0 end as repeat_points
     from candidates
-    left join unit_weights
-        on candidates.unit = unit_weights.unit
+    left join units
+        on candidates.unit = units.unit_base
 
 ),
 
