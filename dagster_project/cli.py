@@ -233,6 +233,12 @@ def command_claims(settings: Settings, arguments: argparse.Namespace) -> int:
     return 0
 
 
+def command_publish(settings: Settings, arguments: argparse.Namespace) -> int:
+    from dagster_project.publish.cli import run_publish
+
+    return run_publish(settings, arguments.target)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="alcap", description="Analytics warehouse for Binzhou's aluminium cluster."
@@ -277,6 +283,8 @@ def build_parser() -> argparse.ArgumentParser:
     extract = commands.add_parser("extract", help="propose the figures in an article as claims")
     extract.add_argument("path", type=Path)
     extract.add_argument("--format", choices=["table", "jsonl"], default="table")
+    publish = commands.add_parser("publish", help="publish the snapshot on demand")
+    publish.add_argument("target", choices=["postgres"], help="postgres: to ALCAP_POSTGRES_URL")
     return parser
 
 
@@ -288,6 +296,7 @@ COMMANDS = {
     "rejected": command_rejected,
     "extract": command_extract,
     "claims": command_claims,
+    "publish": command_publish,
 }
 
 

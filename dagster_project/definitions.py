@@ -4,6 +4,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from dagster_project.assets.dbt import alcap_dbt_models, dbt_resource
+from dagster_project.assets.postgres import serving_postgres
 from dagster_project.assets.publish import serving_snapshot
 from dagster_project.assets.raw import (
     article_candidates,
@@ -29,6 +30,7 @@ defs = dg.Definitions(
         article_candidates,
         alcap_dbt_models,
         serving_snapshot,
+        serving_postgres,
     ],
     jobs=[refresh_job],
     schedules=[
