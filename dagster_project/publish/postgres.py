@@ -20,7 +20,7 @@ import logging
 import re
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -308,7 +308,10 @@ def _publish(snapshot_path: Path, url: str, schema: str, reader_role: str) -> Pu
                 for table in tables:
                     for statement in _constraint_statements(loading, table):
                         connection.execute(statement)
-            connection.execute(sql.SQL("analyze"))  # fresh statistics for the planner
+            for table in tables:  # fresh statistics for the planner
+                connection.execute(
+                    sql.SQL("analyze {}").format(sql.Identifier(loading, table.name))
+                )
             ensure_reader_role(connection, reader_role)
             with connection.transaction():
                 swap = _swap_statements(
@@ -321,9 +324,12 @@ def _publish(snapshot_path: Path, url: str, schema: str, reader_role: str) -> Pu
                 for statement in swap:
                     connection.execute(statement)
         except BaseException:
-            connection.execute(
-                sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(loading))
-            )
+            # The published schema is untouched; clear the half-built one if the server lets us
+            # (it may be the server that failed: then the next publication drops it first).
+            with suppress(psycopg.Error):
+                connection.execute(
+                    sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(loading))
+                )
             raise
     seconds = time.perf_counter() - started
     logger.info(
