@@ -8,8 +8,10 @@ works in a database and a reader role of its own, dropped at the end.
 from __future__ import annotations
 
 import datetime
+import json
 import logging
 import os
+import re
 import secrets
 import shutil
 import threading
@@ -80,7 +82,7 @@ def publish(snapshot: Path, url: str, role: str, schema: str = SCHEMA):
 
 
 @pytest.fixture(scope="session")
-def published(snapshot_path, database_url, reader_role):
+def published(database_url, reader_role, snapshot_path):
     return publish(snapshot_path, database_url, reader_role)
 
 
@@ -240,7 +242,7 @@ def test_the_reader_selects_the_published_schema_and_nothing_else(
 
 
 def test_previous_build_is_kept_but_closed_to_the_reader(
-    snapshot_path, database_url, reader_role, reader_url, admin
+    database_url, reader_role, reader_url, admin, snapshot_path
 ):
     publish(snapshot_path, database_url, reader_role)
     previous = admin.execute(f"select count(*) from {SCHEMA}__previous.fct_claims").fetchone()[0]
@@ -252,7 +254,7 @@ def test_previous_build_is_kept_but_closed_to_the_reader(
 
 
 def test_readers_querying_during_publications_see_no_error_and_no_empty_table(
-    snapshot_path, database_url, reader_role, reader_url, published
+    database_url, reader_role, reader_url, published, snapshot_path
 ):
     tables = [name for name, count in published.row_counts.items() if count > 0]
     queries = 0
@@ -314,7 +316,7 @@ def claims_in(admin, schema: str) -> int:
 
 
 def test_a_publication_that_fails_in_the_swap_leaves_every_build_in_place(
-    snapshot_path, fewer_claims, database_url, reader_role, admin
+    database_url, reader_role, admin, snapshot_path, fewer_claims
 ):
     publish(snapshot_path, database_url, reader_role)
     publish(snapshot_path, database_url, reader_role)
@@ -351,7 +353,7 @@ def test_a_publication_that_fails_in_the_swap_leaves_every_build_in_place(
 
 
 def test_a_reader_role_with_server_file_access_is_refused(
-    snapshot_path, fewer_claims, database_url, reader_role, published, admin
+    database_url, reader_role, published, admin, fewer_claims
 ):
     before = claims_in(admin, SCHEMA)
     admin.execute(sql.SQL("grant pg_read_server_files to {}").format(sql.Identifier(reader_role)))
@@ -370,10 +372,11 @@ def test_superset_discovers_the_tables_through_sqlalchemy(published, reader_url,
     import sqlalchemy
 
     assert sqlalchemy.__version__.startswith("1.4.")
+    # The engine parameters the README gives for Superset, exactly as written there.
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    engine_parameters = json.loads(re.search(r"Engine Parameters `(\{.*?\})`", readme).group(1))
     engine = sqlalchemy.create_engine(
-        reader_url.replace("postgresql://", "postgresql+psycopg2://", 1),
-        # The engine parameters the README gives for Superset.
-        connect_args={"options": "-c default_transaction_read_only=on"},
+        reader_url.replace("postgresql://", "postgresql+psycopg2://", 1), **engine_parameters
     )
     try:
         inspector = sqlalchemy.inspect(engine)
@@ -400,12 +403,14 @@ def test_superset_discovers_the_tables_through_sqlalchemy(published, reader_url,
                 sqlalchemy.text(f"select count(*) from {SCHEMA}.fct_claims")
             ).scalar()
             assert count == published.row_counts["fct_claims"]
+            with pytest.raises(sqlalchemy.exc.InternalError, match="read-only transaction"):
+                connection.execute(sqlalchemy.text(f"delete from {SCHEMA}.fct_claims"))
     finally:
         engine.dispose()
 
 
 def test_the_password_never_appears_in_logs_or_errors(
-    snapshot_path, database_url, reader_role, refreshed, caplog
+    database_url, reader_role, snapshot_path, refreshed, caplog
 ):
     password = urlsplit(database_url).password
     assert password
