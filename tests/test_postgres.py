@@ -8,6 +8,7 @@ works in a database and a reader role of its own, dropped at the end.
 from __future__ import annotations
 
 import datetime
+import decimal
 import json
 import logging
 import os
@@ -365,6 +366,35 @@ def test_a_reader_role_with_server_file_access_is_refused(
             sql.SQL("revoke pg_read_server_files from {}").format(sql.Identifier(reader_role))
         )
     assert claims_in(admin, SCHEMA) == before
+
+
+def test_types_without_a_postgres_twin_arrive_readable(database_url, reader_role, tmp_path, admin):
+    snapshot = tmp_path / "types.duckdb"
+    with duckdb.connect(str(snapshot)) as connection:
+        connection.execute(
+            """
+            create schema marts;
+            create table marts.unusual (
+                unusual_id tinyint primary key, amount decimal(18, 3) not null, big hugeint,
+                nested struct(a integer), mapping map(varchar, integer), at_ns timestamp_ns,
+                small utinyint, tags varchar[]
+            );
+            insert into marts.unusual values (1, 12.345, 170141183460469231731687303715884105727,
+                {'a': 1}, map {'k': 1}, timestamp '2024-05-06 07:08:09', 200, ['x', 'y']);
+            """
+        )
+    publish(snapshot, database_url, reader_role, schema="unusual_types")
+    row = admin.execute("select * from unusual_types.unusual").fetchone()
+    assert row == (
+        1,
+        decimal.Decimal("12.345"),
+        "170141183460469231731687303715884105727",
+        "{'a': 1}",
+        "{k=1}",
+        datetime.datetime(2024, 5, 6, 7, 8, 9),
+        200,
+        ["x", "y"],
+    )
 
 
 def test_superset_discovers_the_tables_through_sqlalchemy(published, reader_url, snapshot_path):
