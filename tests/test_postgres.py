@@ -28,7 +28,7 @@ import pytest
 from conftest import run_alcap
 from psycopg import errors, sql
 
-from dagster_project.publish.postgres import PublicationError, publish_postgres
+from dagster_project.publish.postgres import PublicationError, publish_postgres, scrub
 from dagster_project.settings import PROJECT_ROOT, read_postgres_url
 
 SCHEMA = "alcap"
@@ -397,6 +397,25 @@ def test_types_without_a_postgres_twin_arrive_readable(database_url, reader_role
     )
 
 
+def test_the_build_id_is_the_newest_in_meta_builds(database_url, reader_role, tmp_path, admin):
+    snapshot = tmp_path / "with_builds.duckdb"
+    with duckdb.connect(str(snapshot)) as connection:
+        connection.execute(
+            """
+            create schema meta;
+            create table meta.builds (build_id varchar primary key, finished_at timestamptz);
+            insert into meta.builds values
+                ('build-new', timestamptz '2026-12-02 10:00:00+00'),
+                ('build-old', timestamptz '2026-12-01 10:00:00+00');
+            """
+        )
+    publication = publish(snapshot, database_url, reader_role, schema="with_builds")
+    assert publication.build_id == "build-new"
+    note = admin.execute("select obj_description('with_builds'::regnamespace)").fetchone()[0]
+    assert note.startswith("alcap build build-new, published ")
+    assert admin.execute("select count(*) from with_builds.builds").fetchone()[0] == 2
+
+
 def test_superset_discovers_the_tables_through_sqlalchemy(published, reader_url, snapshot_path):
     """The inspector calls Superset makes, with the SQLAlchemy and driver it pins."""
     import sqlalchemy
@@ -498,3 +517,12 @@ def test_the_url_comes_from_a_file_outside_the_repository(monkeypatch, tmp_path)
         read_postgres_url()
     monkeypatch.setenv("ALCAP_POSTGRES_URL", "postgresql://from-the-environment")
     assert read_postgres_url() == "postgresql://from-the-environment"
+
+
+def test_scrub_removes_the_password_in_every_spelling():
+    url = "postgresql://bi:p%40ss%2Fword@127.0.0.1:5432/bi"
+    text = f"failed for {url}: p%40ss%2Fword / p@ss/word"
+    assert "p@ss" not in scrub(text, url) and "p%40ss" not in scrub(text, url)
+    assert scrub("bad password=s3cret!", "host=127.0.0.1 password=s3cret! dbname=bi") == (
+        "bad password=***"
+    )

@@ -93,7 +93,9 @@ class Publication:
 def scrub(text: str, url: str) -> str:
     """`text` without the URL or its password, in any spelling the drivers may echo."""
     secrets = {url}
-    password = urlsplit(url).password
+    # A URL's password, or a libpq key/value string's (`host=... password=...`).
+    found = re.search(r"password\s*=\s*'?([^'\s]+)", url)
+    password = found.group(1) if found else urlsplit(url).password
     if password:
         secrets |= {password, unquote(password)}
     for secret in sorted(secrets, key=len, reverse=True):
