@@ -88,6 +88,7 @@ class Publication:
     build_id: str | None
     row_counts: dict[str, int]
     seconds: float
+    load_seconds: float  # of which the Arrow ingest alone
 
 
 def scrub(text: str, url: str) -> str:
@@ -300,7 +301,9 @@ def _publish(snapshot_path: Path, url: str, schema: str, reader_role: str) -> Pu
         )
         connection.execute(sql.SQL("create schema {}").format(sql.Identifier(loading)))
         try:
+            load_started = time.perf_counter()
             row_counts = _load(snapshot, url, loading, tables)
+            load_seconds = time.perf_counter() - load_started
             with connection.transaction():
                 for table in tables:
                     for statement in _constraint_statements(loading, table):
@@ -337,7 +340,7 @@ def _publish(snapshot_path: Path, url: str, schema: str, reader_role: str) -> Pu
         seconds,
         build_id,
     )
-    return Publication(schema, build_id, row_counts, seconds)
+    return Publication(schema, build_id, row_counts, seconds, load_seconds)
 
 
 def _schema_exists(connection: psycopg.Connection, schema: str) -> bool:
