@@ -8,7 +8,7 @@ UV := $(TOOLS)/bin/uv
 export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: run test lint env dagster clean
+.PHONY: run test test-postgres lint env dagster clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -33,8 +33,14 @@ lint: env
 	mkdir -p $(LINT_HOME)
 	ALCAP_HOME=$(LINT_HOME) .venv/bin/sqlfluff lint dbt/models dbt/tests
 
+# With CI set, the Postgres tests get a throw-away PostgreSQL on 127.0.0.1 (installed from
+# Debian's packages if missing); elsewhere they skip unless ALCAP_TEST_POSTGRES_URL is set.
 test: lint
-	.venv/bin/pytest
+	bash scripts/postgres-for-tests.sh .venv/bin/pytest
+
+# Only the Postgres tests, against a throw-away local cluster (or ALCAP_TEST_POSTGRES_URL).
+test-postgres: env
+	ALCAP_START_POSTGRES=1 bash scripts/postgres-for-tests.sh .venv/bin/pytest tests/test_postgres.py
 
 # The Dagster UI on http://127.0.0.1:3000, run history kept in .alcap/dagster_home.
 dagster: env

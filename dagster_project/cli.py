@@ -89,43 +89,11 @@ def print_frame(frame: pl.DataFrame, output_format: str = "table") -> None:
         print(f"({frame.height} rows)")
 
 
-DAGSTER_YAML = """\
-# Written by alcap: run history stays here, and nothing is reported to anyone.
-telemetry:
-  enabled: false
-"""
-
-
 def _run_job(settings: Settings, name: str, log_level: str):
-    """Run one job of the Definitions in this process, with run history under ALCAP_HOME."""
-    from dagster_project.dbt_project import prepare
+    """Run one job of the Definitions, report failures, and show the files as loaded."""
+    from dagster_project.jobs import run_job
 
-    # dbt (a child process) derives the warehouse from ALCAP_HOME, as settings.py does.
-    os.environ["ALCAP_HOME"] = str(settings.home)
-    prepare()  # the definitions read dbt's manifest
-    import dagster as dg
-
-    from dagster_project.definitions import defs
-
-    settings.dagster_home.mkdir(parents=True, exist_ok=True)
-    config = settings.dagster_home / "dagster.yaml"
-    if not config.exists():
-        config.write_text(DAGSTER_YAML, encoding="utf-8")
-    job = defs.resolve_job_def(name)
-    with dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance:
-        result = job.execute_in_process(
-            instance=instance,
-            raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
-        )
-    for event in result.all_events:
-        if event.is_step_failure:
-            print(f"FAILED {event.step_key}: {event.event_specific_data.error.message.strip()}")
-    for event in result.get_asset_check_evaluations():
-        if not event.passed:
-            print(
-                f"check {event.asset_key.to_user_string()}:{event.check_name}: {event.description}"
-            )
+    result = run_job(settings, name, log_level)
     if settings.warehouse.exists():
         with _reader(settings, live=True) as connection:
             print_frame(connection.sql(FILES_SQL).pl())
@@ -215,6 +183,12 @@ def command_claims(settings: Settings, arguments: argparse.Namespace) -> int:
     return 0
 
 
+def command_publish(settings: Settings, arguments: argparse.Namespace) -> int:
+    from dagster_project.publish.cli import run_publish
+
+    return run_publish(settings, arguments.target)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="alcap", description="Analytics warehouse for Binzhou's aluminium cluster."
@@ -257,6 +231,8 @@ def build_parser() -> argparse.ArgumentParser:
     extract = commands.add_parser("extract", help="propose the figures in an article as claims")
     extract.add_argument("path", type=Path)
     extract.add_argument("--format", choices=["table", "jsonl"], default="table")
+    publish = commands.add_parser("publish", help="publish the snapshot on demand")
+    publish.add_argument("target", choices=["postgres"], help="postgres: to ALCAP_POSTGRES_URL")
     return parser
 
 
@@ -268,6 +244,7 @@ COMMANDS = {
     "rejected": command_rejected,
     "extract": command_extract,
     "claims": command_claims,
+    "publish": command_publish,
 }
 
 

@@ -4,9 +4,10 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from dagster_project.assets.dbt import alcap_dbt_models, dbt_resource
+from dagster_project.assets.postgres import serving_postgres
 from dagster_project.assets.publish import serving_snapshot
 from dagster_project.assets.raw import RAW_GROUP, dataset_assets, load_audit, source_registry
-from dagster_project.resources import AlcapPaths
+from dagster_project.resources import AlcapPaths, PostgresTarget
 from dagster_project.settings import load_settings
 
 settings = load_settings()
@@ -21,16 +22,29 @@ ingest_job = dg.define_asset_job(
     selection=dg.AssetSelection.groups(RAW_GROUP),
     description="Load the raw files only (no dbt, no publication).",
 )
+publish_postgres_job = dg.define_asset_job(
+    "publish_postgres",
+    selection=dg.AssetSelection.assets(serving_postgres),
+    description="Copy the published snapshot to PostgreSQL now (`alcap publish postgres`).",
+)
 
 defs = dg.Definitions(
-    assets=[source_registry, *dataset_assets, load_audit, alcap_dbt_models, serving_snapshot],
-    jobs=[refresh_job, ingest_job],
+    assets=[
+        source_registry,
+        *dataset_assets,
+        load_audit,
+        alcap_dbt_models,
+        serving_snapshot,
+        serving_postgres,
+    ],
+    jobs=[refresh_job, ingest_job, publish_postgres_job],
     schedules=[
         dg.ScheduleDefinition(job=refresh_job, cron_schedule="0 6 * * *", name="daily_refresh")
     ],
     resources={
         "duckdb": DuckDBResource(database=str(settings.warehouse)),
         "paths": AlcapPaths.from_settings(settings),
+        "postgres": PostgresTarget.from_settings(settings),
         "dbt": dbt_resource,
     },
     # One writer: DuckDB allows a single read-write process per file.

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from dagster_project.settings import Settings, load_settings
+from dagster_project.settings import Settings, load_settings, read_postgres_url
 
 
 class AlcapPaths(dg.ConfigurableResource):
@@ -23,3 +23,19 @@ class AlcapPaths(dg.ConfigurableResource):
     @property
     def settings(self) -> Settings:
         return Settings(raw_dir=Path(self.raw_dir), home=Path(self.home))
+
+
+class PostgresTarget(dg.ConfigurableResource):
+    """Where the Postgres publication goes. The URL holds a password, so it is never part of
+    the resource's config (which Dagster shows): it is read when the publication runs."""
+
+    schema_name: str = "alcap"
+    reader_role: str = "alcap_reader"
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> PostgresTarget:
+        settings = settings or load_settings()
+        return cls(schema_name=settings.postgres_schema, reader_role=settings.postgres_reader_role)
+
+    def url(self) -> str | None:
+        return read_postgres_url()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -30,6 +30,10 @@ METRICS_TABLE = VOCABULARY_DIR / "metrics.csv"
 class Settings:
     raw_dir: Path
     home: Path
+    # A URL with a password: kept out of repr() so that it never lands in a log or traceback.
+    postgres_url: str | None = field(default=None, repr=False)
+    postgres_schema: str = "alcap"
+    postgres_reader_role: str = "alcap_reader"
 
     @property
     def warehouse(self) -> Path:
@@ -48,7 +52,34 @@ class Settings:
         return self.home / "dagster_home"
 
 
+def read_postgres_url() -> str | None:
+    """ALCAP_POSTGRES_URL, or the first line of the file ALCAP_POSTGRES_URL_FILE names.
+
+    The file must live outside the repository, so that a password is never committed.
+    """
+    url = os.environ.get("ALCAP_POSTGRES_URL", "").strip()
+    if url:
+        return url
+    file_name = os.environ.get("ALCAP_POSTGRES_URL_FILE", "").strip()
+    if not file_name:
+        return None
+    path = Path(file_name).expanduser().resolve()
+    if path.is_relative_to(PROJECT_ROOT):
+        raise ValueError(
+            f"ALCAP_POSTGRES_URL_FILE points inside the repository ({path}): keep credentials"
+            " outside it, e.g. in ~/.config/alcap/postgres-url"
+        )
+    lines = path.read_text(encoding="utf-8").strip().splitlines()
+    return lines[0].strip() if lines else None
+
+
 def load_settings() -> Settings:
     raw_dir = Path(os.environ.get("ALCAP_RAW_DIR", PROJECT_ROOT / "raw")).resolve()
     home = Path(os.environ.get("ALCAP_HOME", PROJECT_ROOT / ".alcap")).resolve()
-    return Settings(raw_dir=raw_dir, home=home)
+    return Settings(
+        raw_dir=raw_dir,
+        home=home,
+        postgres_url=read_postgres_url(),
+        postgres_schema=os.environ.get("ALCAP_POSTGRES_SCHEMA", "alcap"),
+        postgres_reader_role=os.environ.get("ALCAP_POSTGRES_READER_ROLE", "alcap_reader"),
+    )

@@ -144,12 +144,17 @@ def connection(tmp_path: Path):
 ALCAP = [sys.executable, "-m", "dagster_project.cli"]
 
 
-def run_alcap(home: Path, raw: Path, *arguments: str) -> subprocess.CompletedProcess:
+def run_alcap(
+    home: Path, raw: Path, *arguments: str, environment: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    # A developer's own Postgres settings never reach the tests: they pass their own.
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("ALCAP_POSTGRES_")}
     environment = {
-        **os.environ,
+        **inherited,
         "ALCAP_HOME": str(home),
         "ALCAP_RAW_DIR": str(raw),
         "DAGSTER_HOME": str(home / "dagster_home"),
+        **(environment or {}),
     }
     return subprocess.run(
         [*ALCAP, *arguments],
@@ -159,3 +164,12 @@ def run_alcap(home: Path, raw: Path, *arguments: str) -> subprocess.CompletedPro
         timeout=600,
         cwd=PROJECT_ROOT,
     )
+
+
+@pytest.fixture(scope="session")
+def refreshed(tmp_path_factory) -> Path:
+    """One `alcap refresh` of the shipped raw/ data per session, shared by every module."""
+    home = tmp_path_factory.mktemp("alcap_home")
+    result = run_alcap(home, PROJECT_ROOT / "raw", "refresh")
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    return home
