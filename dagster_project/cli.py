@@ -96,7 +96,15 @@ def _reader(settings: Settings, live: bool) -> duckdb.DuckDBPyConnection:
     if not path.exists():
         hint = "alcap ingest" if live else "alcap refresh"
         raise SystemExit(f"alcap: {path} does not exist yet; run `{hint}` first")
-    return duckdb.connect(str(path), read_only=True)
+    try:
+        return duckdb.connect(str(path), read_only=True)
+    except duckdb.IOException as error:
+        if live and "lock" in str(error).lower():
+            raise SystemExit(
+                f"alcap: {path} is locked by another process (a refresh running?); try again"
+                " when it has finished"
+            ) from None
+        raise
 
 
 def print_frame(frame: pl.DataFrame, output_format: str = "table") -> None:
@@ -185,7 +193,9 @@ def command_query(settings: Settings, arguments: argparse.Namespace) -> int:
 
 
 def command_sources(settings: Settings, arguments: argparse.Namespace) -> int:
-    with _reader(settings, arguments.live) as connection:
+    # Counting rows per source needs the raw tables, which only the warehouse holds; the
+    # snapshot publishes raw.file_loads for the per-file view.
+    with _reader(settings, arguments.live or not arguments.files) as connection:
         frame = connection.sql(FILES_SQL if arguments.files else SOURCES_SQL).pl()
     print_frame(frame, arguments.format)
     return 0
@@ -219,7 +229,8 @@ def command_claims(settings: Settings, arguments: argparse.Namespace) -> int:
         product=arguments.product,
         market_scope=arguments.market_scope,
     )
-    with _reader(settings, arguments.live) as connection:
+    # Candidates live in raw.claim_candidates, which only the warehouse holds.
+    with _reader(settings, live=True) as connection:
         try:
             written = accept(connection, settings.raw_dir, arguments.candidate_ids, overrides)
         except AcceptError as error:

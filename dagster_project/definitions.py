@@ -4,7 +4,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from dagster_project.assets.dbt import alcap_dbt_models, dbt_resource
-from dagster_project.assets.publish import serving_snapshot
+from dagster_project.assets.publish import serving_parquet, serving_snapshot
 from dagster_project.assets.raw import (
     article_candidates,
     dataset_assets,
@@ -18,7 +18,7 @@ settings = load_settings()
 refresh_job = dg.define_asset_job(
     "refresh",
     selection=dg.AssetSelection.all(),
-    description="Full refresh: raw files → DuckDB → dbt build → serving snapshot.",
+    description="Full refresh: raw files → DuckDB → dbt build → serving snapshot → Parquet.",
 )
 
 defs = dg.Definitions(
@@ -29,6 +29,7 @@ defs = dg.Definitions(
         article_candidates,
         alcap_dbt_models,
         serving_snapshot,
+        serving_parquet,
     ],
     jobs=[refresh_job],
     schedules=[

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -137,3 +138,15 @@ def run_alcap(home: Path, raw: Path, *arguments: str) -> subprocess.CompletedPro
         timeout=600,
         cwd=PROJECT_ROOT,
     )
+
+
+@pytest.fixture(scope="session")
+def refreshed(tmp_path_factory) -> Path:
+    """One `alcap refresh` of the shipped raw/ (copied to <tmp>/raw) into <tmp>/home, shared
+    by every test module of the session. Tests that change it work on a copy."""
+    root = tmp_path_factory.mktemp("shipped")
+    raw = shutil.copytree(PROJECT_ROOT / "raw", root / "raw")
+    home = root / "home"
+    result = run_alcap(home, raw, "refresh")
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    return home

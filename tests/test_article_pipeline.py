@@ -46,9 +46,14 @@ def home_and_raw(tmp_path_factory) -> tuple[Path, Path]:
     return home, raw
 
 
-def query(home: Path, sql: str, parameters=()):
-    with duckdb.connect(str(home / "serving" / "alcap.duckdb"), read_only=True) as database:
-        return database.execute(sql, list(parameters)).fetchall()
+def query(home: Path, sql: str, parameters=(), database: str = "serving/alcap.duckdb"):
+    """Marts from the published snapshot; raw tables it does not publish from the warehouse."""
+    with duckdb.connect(str(home / database), read_only=True) as connection:
+        return connection.execute(sql, list(parameters)).fetchall()
+
+
+def query_warehouse(home: Path, sql: str):
+    return query(home, sql, database="warehouse.duckdb")
 
 
 def test_curated_claims_get_their_character_spans(home_and_raw):
@@ -81,9 +86,9 @@ def test_uncovered_figures_wait_in_the_review_queue(home_and_raw):
 
 def test_bad_article_is_reported_and_others_still_extract(home_and_raw):
     home, _ = home_and_raw
-    statuses = dict(query(home, "select article_path, status from raw.articles"))
+    statuses = dict(query_warehouse(home, "select article_path, status from raw.articles"))
     assert statuses == {"articles/broken.md": "failed", "articles/notes.md": "extracted"}
-    (error,) = query(home, "select error from raw.articles where status = 'failed'")[0]
+    (error,) = query_warehouse(home, "select error from raw.articles where status = 'failed'")[0]
     assert "articles/broken.md" in error
 
 
@@ -112,7 +117,7 @@ def test_accept_appends_to_claims_file_and_next_refresh_links_it(home_and_raw):
 
     refreshed = run_alcap(home, raw, "refresh")
     assert refreshed.returncode == 0, refreshed.stdout[-3000:]
-    statuses = dict(query(home, "select article_path, status from raw.articles"))
+    statuses = dict(query_warehouse(home, "select article_path, status from raw.articles"))
     assert statuses["articles/notes.md"] == "unchanged", "an unchanged article is not re-read"
     assert query(
         home,

@@ -1,28 +1,19 @@
 """The whole pipeline through its public surface: `alcap refresh` (Dagster) into a temp home.
 
-One refresh of the shipped raw/ data is materialised once per test session; the tests then
-read the published snapshot the way a BI user or analyst would.
+One refresh of the shipped raw/ data is materialised once per test session (the `refreshed`
+fixture of conftest.py, shared with the serving tests); the tests then read the published snapshot the way a BI user or analyst would.
 """
 
 from __future__ import annotations
 
 import io
 import shutil
-from pathlib import Path
 
 import duckdb
 import pytest
 from conftest import run_alcap
 
 from dagster_project.settings import PROJECT_ROOT
-
-
-@pytest.fixture(scope="session")
-def refreshed(tmp_path_factory) -> Path:
-    home = tmp_path_factory.mktemp("alcap_home")
-    result = run_alcap(home, PROJECT_ROOT / "raw", "refresh")
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
-    return home
 
 
 @pytest.fixture(scope="session")
@@ -193,7 +184,7 @@ def test_cli_query_reports_sql_errors_clearly(refreshed):
 def test_cli_sources_lists_registry_with_counts(refreshed, snapshot):
     result = run_alcap(refreshed, PROJECT_ROOT / "raw", "sources")
     assert result.returncode == 0, result.stderr
-    for (source_id,) in rows(snapshot, "select source_id from raw.source_registry"):
+    for (source_id,) in rows(snapshot, "select source_id from marts.dim_sources"):
         assert source_id in result.stdout
     assert "rows_rejected" in result.stdout
 
