@@ -46,10 +46,10 @@ def test_every_mart_is_exported_and_reads_back_equal(refreshed):
                 == connection.execute(f"select count(*) from marts.{name}").fetchone()[0]
             )
             # Same columns and types, and the same rows both ways.
-            assert (
-                connection.execute(f"describe select * from {parquet}").fetchall()
-                == connection.execute(f"describe marts.{name}").fetchall()
-            )
+            assert [
+                row[:2]
+                for row in connection.execute(f"describe select * from {parquet}").fetchall()
+            ] == [row[:2] for row in connection.execute(f"describe marts.{name}").fetchall()]
             for left, right in ((parquet, f"marts.{name}"), (f"marts.{name}", parquet)):
                 assert (
                     connection.execute(
