@@ -7,6 +7,7 @@ fixture of conftest.py, shared with the serving tests); the tests then read the 
 from __future__ import annotations
 
 import io
+import os
 import shutil
 
 import duckdb
@@ -147,8 +148,9 @@ def test_value_added_ladder_compares_both_2019_sources(snapshot):
 def test_failed_refresh_does_not_replace_the_published_snapshot(refreshed, tmp_path):
     """A claim whose subject no alias resolves fails a dbt test: nothing is published."""
     home = tmp_path / "home"
-    shutil.copytree(refreshed, home, ignore=shutil.ignore_patterns("dagster_home"))
+    shutil.copytree(refreshed, home, ignore=shutil.ignore_patterns("dagster_home"), symlinks=True)
     before = (home / "serving" / "alcap.duckdb").stat().st_mtime_ns
+    parquet_before = os.readlink(home / "serving" / "parquet")
     raw = tmp_path / "raw"
     shutil.copytree(PROJECT_ROOT / "raw", raw)
     claims = next((raw / "claims").glob("*.csv"))
@@ -161,6 +163,7 @@ def test_failed_refresh_does_not_replace_the_published_snapshot(refreshed, tmp_p
     assert result.returncode != 0
     assert "snapshot was not replaced" in result.stdout
     assert (home / "serving" / "alcap.duckdb").stat().st_mtime_ns == before
+    assert os.readlink(home / "serving" / "parquet") == parquet_before, "nor the Parquet set"
 
 
 def test_cli_query_prints_a_readable_table(refreshed):
