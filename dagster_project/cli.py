@@ -61,7 +61,15 @@ def _reader(settings: Settings, live: bool) -> duckdb.DuckDBPyConnection:
     if not path.exists():
         hint = "alcap ingest" if live else "alcap refresh"
         raise SystemExit(f"alcap: {path} does not exist yet; run `{hint}` first")
-    return duckdb.connect(str(path), read_only=True)
+    try:
+        return duckdb.connect(str(path), read_only=True)
+    except duckdb.IOException as error:
+        if live and "lock" in str(error).lower():
+            raise SystemExit(
+                f"alcap: {path} is locked by another process (a refresh running?); try again"
+                " when it has finished"
+            ) from None
+        raise
 
 
 def print_frame(frame: pl.DataFrame, output_format: str = "table") -> None:
@@ -169,7 +177,8 @@ def command_claims(settings: Settings, arguments: argparse.Namespace) -> int:
         product=arguments.product,
         market_scope=arguments.market_scope,
     )
-    with _reader(settings, arguments.live) as connection:
+    # Candidates live in raw.claim_candidates, which only the warehouse holds.
+    with _reader(settings, live=True) as connection:
         try:
             written = accept(connection, settings.raw_dir, arguments.candidate_ids, overrides)
         except AcceptError as error:

@@ -5,7 +5,7 @@ from dagster_duckdb import DuckDBResource
 
 from dagster_project.assets.dbt import alcap_dbt_models, dbt_resource
 from dagster_project.assets.postgres import serving_postgres
-from dagster_project.assets.publish import serving_snapshot
+from dagster_project.assets.publish import serving_parquet, serving_snapshot
 from dagster_project.assets.raw import RAW_GROUP, dataset_assets, load_audit, source_registry
 from dagster_project.resources import AlcapPaths, PostgresTarget
 from dagster_project.settings import load_settings
@@ -15,7 +15,7 @@ settings = load_settings()
 refresh_job = dg.define_asset_job(
     "refresh",
     selection=dg.AssetSelection.all(),
-    description="Full refresh: raw files → DuckDB → dbt build → serving snapshot.",
+    description="Full refresh: raw files → DuckDB → dbt build → serving snapshot → Parquet.",
 )
 ingest_job = dg.define_asset_job(
     "ingest",
@@ -35,6 +35,7 @@ defs = dg.Definitions(
         load_audit,
         alcap_dbt_models,
         serving_snapshot,
+        serving_parquet,
         serving_postgres,
     ],
     jobs=[refresh_job, ingest_job, publish_postgres_job],

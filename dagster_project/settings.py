@@ -48,6 +48,11 @@ class Settings:
         return self.serving_dir / "alcap.duckdb"
 
     @property
+    def serving_parquet(self) -> Path:
+        """A link to the folder of the newest build's Parquet files and their manifest."""
+        return self.serving_dir / "parquet"
+
+    @property
     def dagster_home(self) -> Path:
         return self.home / "dagster_home"
 

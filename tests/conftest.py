@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -168,8 +169,38 @@ def run_alcap(
 
 @pytest.fixture(scope="session")
 def refreshed(tmp_path_factory) -> Path:
-    """One `alcap refresh` of the shipped raw/ data per session, shared by every module."""
-    home = tmp_path_factory.mktemp("alcap_home")
-    result = run_alcap(home, PROJECT_ROOT / "raw", "refresh")
+    """One `alcap refresh` of the shipped raw/ (copied to <tmp>/raw) into <tmp>/home, shared
+    by every test module of the session. Tests that change it work on a copy."""
+    root = tmp_path_factory.mktemp("shipped")
+    raw = shutil.copytree(PROJECT_ROOT / "raw", root / "raw")
+    home = root / "home"
+    result = run_alcap(home, raw, "refresh")
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     return home
+
+
+def uv() -> str:
+    """The uv that `make env` installs (or one on PATH), to build throw-away environments."""
+    found = PROJECT_ROOT / ".tools" / "bin" / "uv"
+    if found.exists():
+        return str(found)
+    on_path = shutil.which("uv")
+    assert on_path, "uv is needed to build throw-away environments: run `make env`"
+    return on_path
+
+
+def throwaway_python(environment: Path, *requirements: str) -> Path:
+    """A virtualenv of its own with only `requirements` from PyPI (never the project's .venv):
+    how a BI tool's own client libraries meet our files."""
+    subprocess.run(
+        [uv(), "venv", "--quiet", "--python", sys.executable, str(environment)],
+        check=True,
+        timeout=300,
+    )
+    python = environment / "bin" / "python"
+    subprocess.run(
+        [uv(), "pip", "install", "--quiet", "--python", str(python), *requirements],
+        check=True,
+        timeout=600,
+    )
+    return python

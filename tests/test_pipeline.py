@@ -1,12 +1,13 @@
 """The whole pipeline through its public surface: `alcap refresh` (Dagster) into a temp home.
 
-One refresh of the shipped raw/ data is materialised once per test session; the tests then
-read the published snapshot the way a BI user or analyst would.
+One refresh of the shipped raw/ data is materialised once per test session (the `refreshed`
+fixture of conftest.py, shared with the serving tests); the tests then read the published snapshot the way a BI user or analyst would.
 """
 
 from __future__ import annotations
 
 import io
+import os
 import shutil
 
 import duckdb
@@ -147,8 +148,9 @@ def test_value_added_ladder_compares_both_2019_sources(snapshot):
 def test_failed_refresh_does_not_replace_the_published_snapshot(refreshed, tmp_path):
     """A claim whose subject no alias resolves fails a dbt test: nothing is published."""
     home = tmp_path / "home"
-    shutil.copytree(refreshed, home, ignore=shutil.ignore_patterns("dagster_home"))
+    shutil.copytree(refreshed, home, ignore=shutil.ignore_patterns("dagster_home"), symlinks=True)
     before = (home / "serving" / "alcap.duckdb").stat().st_mtime_ns
+    parquet_before = os.readlink(home / "serving" / "parquet")
     raw = tmp_path / "raw"
     shutil.copytree(PROJECT_ROOT / "raw", raw)
     claims = next((raw / "claims").glob("*.csv"))
@@ -161,6 +163,7 @@ def test_failed_refresh_does_not_replace_the_published_snapshot(refreshed, tmp_p
     assert result.returncode != 0
     assert "snapshot was not replaced" in result.stdout
     assert (home / "serving" / "alcap.duckdb").stat().st_mtime_ns == before
+    assert os.readlink(home / "serving" / "parquet") == parquet_before, "nor the Parquet set"
 
 
 def test_cli_query_prints_a_readable_table(refreshed):
@@ -184,7 +187,7 @@ def test_cli_query_reports_sql_errors_clearly(refreshed):
 def test_cli_sources_lists_registry_with_counts(refreshed, snapshot):
     result = run_alcap(refreshed, PROJECT_ROOT / "raw", "sources")
     assert result.returncode == 0, result.stderr
-    for (source_id,) in rows(snapshot, "select source_id from raw.source_registry"):
+    for (source_id,) in rows(snapshot, "select source_id from marts.dim_sources"):
         assert source_id in result.stdout
     assert "rows_rejected" in result.stdout
 

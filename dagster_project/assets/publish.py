@@ -3,6 +3,8 @@
 import dagster as dg
 
 from dagster_project.assets.dbt import alcap_dbt_models
+from dagster_project.dbt_project import dbt_project
+from dagster_project.publish.parquet import export_parquet
 from dagster_project.publish.snapshot import publish_snapshot
 from dagster_project.resources import AlcapPaths
 
@@ -11,15 +13,43 @@ from dagster_project.resources import AlcapPaths
     key=["serving", "snapshot"],
     group_name="publish",
     deps=[alcap_dbt_models],
-    description="Read-only copy of the warehouse that BI tools and `alcap query` read.",
+    description=(
+        "Read-only DuckDB file (storage v1.2.0) that BI tools and `alcap query` read: marts,"
+        " raw.rejected_rows, raw.file_loads and the build history in meta.builds."
+    ),
     kinds={"duckdb"},
 )
 def serving_snapshot(paths: AlcapPaths) -> dg.MaterializeResult:
     settings = paths.settings
-    counts = publish_snapshot(settings.warehouse, settings.serving_snapshot)
+    build = publish_snapshot(
+        settings.warehouse, settings.serving_snapshot, dbt_project.manifest_path
+    )
     return dg.MaterializeResult(
         metadata={
+            "build_id": build.build_id,
             "path": dg.MetadataValue.path(str(settings.serving_snapshot)),
-            "tables_by_schema": dg.MetadataValue.json(counts),
+            "git_commit": build.git_commit or "",
+            "rows_by_table": dg.MetadataValue.json(build.table_rows),
+        }
+    )
+
+
+@dg.asset(
+    key=["serving", "parquet"],
+    group_name="publish",
+    deps=[serving_snapshot],
+    description="One Parquet file per mart of the snapshot, with a manifest, swapped as a set.",
+    kinds={"parquet"},
+)
+def serving_parquet(paths: AlcapPaths) -> dg.MaterializeResult:
+    settings = paths.settings
+    manifest = export_parquet(settings.serving_snapshot, settings.serving_parquet)
+    return dg.MaterializeResult(
+        metadata={
+            "build_id": manifest["build_id"],
+            "path": dg.MetadataValue.path(str(settings.serving_parquet)),
+            "rows_by_mart": dg.MetadataValue.json(
+                {name: mart["rows"] for name, mart in manifest["marts"].items()}
+            ),
         }
     )

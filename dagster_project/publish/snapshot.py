@@ -1,32 +1,177 @@
-"""Publish the warehouse as a read-only serving snapshot, swapped in atomically.
+"""Publish what BI users read as a read-only serving snapshot, swapped in atomically.
 
 Readers (the CLI's queries, BI tools) open the snapshot, never the warehouse, so they never
-block the single writer and never see a half-finished refresh.
+block the single writer and never see a half-finished refresh. The snapshot is written in
+DuckDB's v1.2.0 storage format so that every DuckDB 1.2 or later reader opens it (BI drivers
+embed 1.x), and holds only what BI users need: the marts, two audit tables of the raw layer and
+the build history in schema `meta`, with the dbt descriptions as comments and primary keys.
 """
 
 from __future__ import annotations
 
+import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
+from dagster_project.publish import builds
+from dagster_project.publish.sql_text import literal, quote
 
-def publish_snapshot(warehouse: Path, snapshot: Path) -> dict[str, int]:
-    """Copy every schema of `warehouse` into a new file and rename it over `snapshot`."""
+# The oldest storage format that keeps comments and keys; DuckDB 1.2 and later read it.
+STORAGE_VERSION = "v1.2.0"
+# Every table of these schemas is published, and these tables of other schemas.
+PUBLISHED_SCHEMAS = ("marts",)
+PUBLISHED_TABLES = (("raw", "rejected_rows"), ("raw", "file_loads"))
+# Keys of published raw tables (the marts' keys come from their dbt contracts).
+RAW_PRIMARY_KEYS = {("raw", "file_loads"): ["file"]}
+# Old DuckDB clients need pytz for TIMESTAMP WITH TIME ZONE: publish plain UTC timestamps.
+TIMESTAMP_WITH_TIME_ZONE = "TIMESTAMP WITH TIME ZONE"
+UTC_NOTE = "(UTC, without time zone)"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    data_type: str
+    not_null: bool
+    comment: str | None
+
+
+@dataclass(frozen=True)
+class Table:
+    schema: str
+    name: str
+    comment: str | None
+    columns: list[Column]
+    primary_key: list[str]
+
+
+def read_source_descriptions(manifest_path: Path | None) -> dict[tuple[str, str], dict]:
+    """dbt source descriptions by (schema, table): raw tables carry no persisted comments."""
+    if manifest_path is None or not manifest_path.exists():
+        return {}
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    return {
+        (source["schema"], source["identifier"]): {
+            "table": source.get("description") or None,
+            "columns": {
+                name: column.get("description") or None
+                for name, column in source.get("columns", {}).items()
+            },
+        }
+        for source in manifest.get("sources", {}).values()
+    }
+
+
+def published_tables(
+    connection: duckdb.DuckDBPyConnection, catalog: str, manifest_path: Path | None
+) -> list[Table]:
+    """The tables to publish, read from the warehouse catalog (dbt's persist_docs writes the
+    marts' comments and contracts their keys), with the raw tables' descriptions from dbt."""
+    rows = connection.execute(
+        "select schema_name, table_name, comment from duckdb_tables()"
+        " where database_name = ? order by schema_name, table_name",
+        [catalog],
+    ).fetchall()
+    sources = read_source_descriptions(manifest_path)
+    tables = []
+    for schema, name, comment in rows:
+        if schema not in PUBLISHED_SCHEMAS and (schema, name) not in PUBLISHED_TABLES:
+            continue
+        described = sources.get((schema, name), {"table": None, "columns": {}})
+        columns = [
+            Column(
+                column_name,
+                data_type,
+                not is_nullable,
+                column_comment or described["columns"].get(column_name),
+            )
+            for column_name, data_type, is_nullable, column_comment in connection.execute(
+                "select column_name, data_type, is_nullable, comment from duckdb_columns()"
+                " where database_name = ? and schema_name = ? and table_name = ?"
+                " order by column_index",
+                [catalog, schema, name],
+            ).fetchall()
+        ]
+        keys = connection.execute(
+            "select constraint_column_names from duckdb_constraints()"
+            " where database_name = ? and schema_name = ? and table_name = ?"
+            " and constraint_type = 'PRIMARY KEY'",
+            [catalog, schema, name],
+        ).fetchall()
+        primary_key = list(keys[0][0]) if keys else RAW_PRIMARY_KEYS.get((schema, name), [])
+        tables.append(Table(schema, name, comment or described["table"], columns, primary_key))
+    return tables
+
+
+def copy_table(
+    connection: duckdb.DuckDBPyConnection, table: Table, source_catalog: str, target: str
+) -> None:
+    definitions, selected = [], []
+    for column in table.columns:
+        data_type, expression = column.data_type, quote(column.name)
+        if data_type == TIMESTAMP_WITH_TIME_ZONE:
+            data_type, expression = "TIMESTAMP", f"timezone('UTC', {expression})"
+        not_null = " not null" if column.not_null or column.name in table.primary_key else ""
+        definitions.append(f"{quote(column.name)} {data_type}{not_null}")
+        selected.append(f"{expression} as {quote(column.name)}")
+    if table.primary_key:
+        definitions.append(f"primary key ({', '.join(map(quote, table.primary_key))})")
+    qualified = f"{quote(target)}.{quote(table.schema)}.{quote(table.name)}"
+    connection.execute(f"create schema if not exists {quote(target)}.{quote(table.schema)}")
+    connection.execute(f"create table {qualified} ({', '.join(definitions)})")
+    connection.execute(
+        f"insert into {qualified} select {', '.join(selected)}"
+        f" from {quote(source_catalog)}.{quote(table.schema)}.{quote(table.name)}"
+    )
+    if table.comment:
+        connection.execute(f"comment on table {qualified} is {literal(table.comment)}")
+    for column in table.columns:
+        comment = column.comment
+        if column.data_type == TIMESTAMP_WITH_TIME_ZONE:
+            comment = f"{(comment or '').rstrip('. ')} {UTC_NOTE}.".lstrip()
+        if comment:
+            connection.execute(
+                f"comment on column {qualified}.{quote(column.name)} is {literal(comment)}"
+            )
+
+
+def publish_snapshot(
+    warehouse: Path, snapshot: Path, manifest_path: Path | None = None
+) -> builds.Build:
+    """Build the serving file beside `snapshot`, record the build, and rename it over
+    `snapshot`. Returns the build, whose id is also the newest row of meta.builds."""
     snapshot.parent.mkdir(parents=True, exist_ok=True)
     building = snapshot.with_name(snapshot.name + ".building")
-    building.unlink(missing_ok=True)
-    with duckdb.connect(str(warehouse)) as connection:
-        connection.execute("checkpoint")
-        connection.execute(f"attach '{building}' as snapshot")
-        connection.execute("copy from database warehouse to snapshot")
-        counts = dict(
+    leftovers = (building, building.with_name(building.name + ".wal"))
+    for leftover in leftovers:
+        leftover.unlink(missing_ok=True)
+    try:
+        with duckdb.connect(str(warehouse)) as connection:
+            connection.execute("checkpoint")
+            catalog = connection.execute("select current_database()").fetchone()[0]
             connection.execute(
-                "select table_schema, count(*) from information_schema.tables"
-                " where table_catalog = 'snapshot' group by table_schema"
-            ).fetchall()
-        )
-        connection.execute("detach snapshot")
+                f"attach {literal(str(building))} as serving_building"
+                f" (storage_version {literal(STORAGE_VERSION)})"
+            )
+            try:
+                for table in published_tables(connection, catalog, manifest_path):
+                    copy_table(connection, table, catalog, "serving_building")
+                build = builds.record_build(
+                    connection,
+                    source_catalog=catalog,
+                    target="serving_building",
+                    previous_snapshot=snapshot,
+                    manifest_path=manifest_path,
+                    storage_version=STORAGE_VERSION,
+                )
+            finally:
+                connection.execute("detach serving_building")
+    except BaseException:
+        for leftover in leftovers:
+            leftover.unlink(missing_ok=True)
+        raise
     os.replace(building, snapshot)  # atomic on one filesystem: readers see old or new
-    return counts
+    return build

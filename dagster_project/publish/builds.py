@@ -1,0 +1,242 @@
+"""Every published build, recorded in the snapshot's schema `meta`.
+
+meta.builds has one row per build (the newest is `order by finished_at desc limit 1`);
+meta.build_files holds the SHA-256 of every raw file the build read, meta.build_tables the row
+count of every published table. The history is carried over from the previous snapshot.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import subprocess
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+import duckdb
+
+from dagster_project.publish.sql_text import literal
+from dagster_project.settings import PROJECT_ROOT
+
+META_TABLES = {
+    "builds": (
+        """
+        build_id varchar not null primary key,
+        finished_at timestamp not null,
+        git_commit varchar,
+        dbt_version varchar,
+        duckdb_version varchar,
+        storage_version varchar
+        """,
+        "Every build published to this snapshot, newest last by finished_at.",
+        {
+            "build_id": "Id of the build: finish time (UTC), then 8 random hex digits.",
+            "finished_at": "When the build finished (UTC, without time zone).",
+            "git_commit": "Git commit of the alcap project that built it (null outside git).",
+            "dbt_version": "Version of dbt-core that built the marts.",
+            "duckdb_version": "Version of DuckDB that wrote the snapshot.",
+            "storage_version": "DuckDB storage format of the snapshot: readers of it or later.",
+        },
+    ),
+    "build_files": (
+        """
+        build_id varchar not null,
+        file varchar not null,
+        dataset varchar,
+        sha256 varchar,
+        status varchar,
+        primary key (build_id, file)
+        """,
+        "The SHA-256 of every raw file a build read (path relative to raw/).",
+        {
+            "build_id": "The build (meta.builds.build_id).",
+            "file": "File under raw/.",
+            "dataset": "The raw table it loads into (articles for article texts).",
+            "sha256": "SHA-256 of the file's bytes when the build read it.",
+            "status": (
+                "How the load went: loaded, loaded_with_rejections, failed, unlisted;"
+                " extracted or unchanged for article texts."
+            ),
+        },
+    ),
+    "build_tables": (
+        """
+        build_id varchar not null,
+        table_schema varchar not null,
+        table_name varchar not null,
+        row_count bigint not null,
+        primary key (build_id, table_schema, table_name)
+        """,
+        "The row count of every table a build published.",
+        {
+            "build_id": "The build (meta.builds.build_id).",
+            "table_schema": "Schema of the published table (marts or raw).",
+            "table_name": "Name of the published table.",
+            "row_count": "Rows in the table in that build.",
+        },
+    ),
+}
+
+RAW_FILES_SQL = """
+select file, dataset, sha256, status from {catalog}.raw.file_loads
+union all
+select article_path, 'articles', article_sha256, status from {catalog}.raw.articles
+where article_path not in (select file from {catalog}.raw.file_loads)
+"""
+
+
+@dataclass(frozen=True)
+class Build:
+    build_id: str
+    finished_at: datetime
+    git_commit: str | None
+    dbt_version: str | None
+    duckdb_version: str
+    storage_version: str
+    table_rows: dict[str, int] = field(default_factory=dict)
+    file_hashes: dict[str, str | None] = field(default_factory=dict)
+
+
+def new_build_id(finished_at: datetime) -> str:
+    return finished_at.strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(4)
+
+
+def git_commit(project_root: Path = PROJECT_ROOT) -> str | None:
+    """The commit checked out in the project, or None when it is not a git checkout."""
+    try:
+        result = subprocess.run(
+            ["git", "-C", str(project_root), "rev-parse", "--show-toplevel", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    lines = result.stdout.split()
+    if result.returncode != 0 or len(lines) != 2:
+        return None
+    toplevel, commit = lines
+    # A project copied inside some other repository is not a checkout of its own.
+    return commit if Path(toplevel).resolve() == project_root.resolve() else None
+
+
+def dbt_version(manifest_path: Path | None) -> str | None:
+    """The dbt version that wrote the manifest of this build, else the installed one."""
+    if manifest_path is not None and manifest_path.exists():
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        return manifest.get("metadata", {}).get("dbt_version")
+    try:
+        return metadata.version("dbt-core")
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def create_meta_tables(connection: duckdb.DuckDBPyConnection, target: str) -> None:
+    connection.execute(f'create schema if not exists "{target}".meta')
+    for name, (columns, table_comment, column_comments) in META_TABLES.items():
+        qualified = f'"{target}".meta.{name}'
+        connection.execute(f"create table {qualified} ({columns})")
+        connection.execute(f"comment on table {qualified} is {literal(table_comment)}")
+        for column, comment in column_comments.items():
+            connection.execute(f"comment on column {qualified}.{column} is {literal(comment)}")
+
+
+def copy_history(connection: duckdb.DuckDBPyConnection, target: str, previous: Path) -> None:
+    """Append the builds recorded in the previous snapshot, if it has any."""
+    if not previous.exists():
+        return
+    connection.execute(f"attach '{previous}' as serving_previous (read_only)")
+    try:
+        found = {
+            name
+            for (name,) in connection.execute(
+                "select table_name from duckdb_tables()"
+                " where database_name = 'serving_previous' and schema_name = 'meta'"
+            ).fetchall()
+        }
+        for name in META_TABLES:
+            if name in found:
+                connection.execute(
+                    f'insert into "{target}".meta.{name} by name'
+                    f" select * from serving_previous.meta.{name}"
+                )
+    finally:
+        connection.execute("detach serving_previous")
+
+
+def record_build(
+    connection: duckdb.DuckDBPyConnection,
+    *,
+    source_catalog: str,
+    target: str,
+    previous_snapshot: Path,
+    manifest_path: Path | None,
+    storage_version: str,
+) -> Build:
+    """Write meta.* into the snapshot being built: the history so far plus this build."""
+    create_meta_tables(connection, target)
+    copy_history(connection, target, previous_snapshot)
+    table_rows = {
+        f"{schema}.{name}": connection.execute(
+            f'select count(*) from "{target}"."{schema}"."{name}"'
+        ).fetchone()[0]
+        for schema, name in connection.execute(
+            "select schema_name, table_name from duckdb_tables()"
+            " where database_name = ? and schema_name <> 'meta' order by all",
+            [target],
+        ).fetchall()
+    }
+    raw_files = connection.execute(RAW_FILES_SQL.format(catalog=f'"{source_catalog}"')).fetchall()
+    finished_at = datetime.now(UTC).replace(tzinfo=None)
+    build = Build(
+        build_id=new_build_id(finished_at),
+        finished_at=finished_at,
+        git_commit=git_commit(),
+        dbt_version=dbt_version(manifest_path),
+        duckdb_version=duckdb.__version__,
+        storage_version=storage_version,
+        table_rows=table_rows,
+        file_hashes={file: sha256 for file, _, sha256, _ in raw_files},
+    )
+    connection.execute(
+        f'insert into "{target}".meta.builds'
+        " (build_id, finished_at, git_commit, dbt_version, duckdb_version, storage_version)"
+        " values (?, ?, ?, ?, ?, ?)",
+        [
+            build.build_id,
+            build.finished_at,
+            build.git_commit,
+            build.dbt_version,
+            build.duckdb_version,
+            build.storage_version,
+        ],
+    )
+    connection.executemany(
+        f'insert into "{target}".meta.build_files values (?, ?, ?, ?, ?)',
+        [[build.build_id, *row] for row in raw_files],
+    )
+    connection.executemany(
+        f'insert into "{target}".meta.build_tables values (?, ?, ?, ?)',
+        [[build.build_id, *name.split(".", 1), rows] for name, rows in table_rows.items()],
+    )
+    return build
+
+
+def latest_build(snapshot: Path) -> dict | None:
+    """The newest build of a published snapshot as a dict, or None if there is none yet."""
+    if not snapshot.exists():
+        return None
+    with duckdb.connect(str(snapshot), read_only=True) as connection:
+        has_builds = connection.execute(
+            "select count(*) from duckdb_tables()"
+            " where schema_name = 'meta' and table_name = 'builds'"
+        ).fetchone()[0]
+        if not has_builds:
+            return None
+        cursor = connection.execute("select * from meta.builds order by finished_at desc limit 1")
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        return dict(zip([column[0] for column in cursor.description], row, strict=True))

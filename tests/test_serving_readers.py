@@ -1,0 +1,128 @@
+"""Older DuckDB readers open the serving snapshot, as BI drivers that embed DuckDB 1.x do.
+
+Each version gets a throw-away virtualenv with only `duckdb==<version>` from PyPI (no pytz:
+the snapshot must not need it), and reads the snapshot read-only in a subprocess: every table,
+its rows, comments and primary keys, which must equal what the project's DuckDB reads.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import throwaway_python
+
+# 1.2 is the oldest reader the storage format promises; 1.4 is what Evidence and duckdb-wasm
+# embed; 1.5 the last 1.x release.
+READER_VERSIONS = ["1.2.2", "1.4.5", "1.5.6"]
+
+READ_EVERYTHING = """
+import importlib.util, json, sys
+import duckdb
+
+connection = duckdb.connect(sys.argv[1], read_only=True)
+report = {
+    "version": duckdb.__version__,
+    "has_pytz": importlib.util.find_spec("pytz") is not None,
+    "catalog": connection.execute("select current_database()").fetchone()[0],
+    "tables": {},
+}
+for schema, name, comment in connection.execute(
+    "select schema_name, table_name, comment from duckdb_tables() order by all"
+).fetchall():
+    rows = connection.execute(f'select * from "{schema}"."{name}"').fetchall()  # to Python
+    keys = connection.execute(
+        "select constraint_column_names from duckdb_constraints()"
+        " where schema_name = ? and table_name = ? and constraint_type = 'PRIMARY KEY'",
+        [schema, name],
+    ).fetchall()
+    report["tables"][f"{schema}.{name}"] = {
+        "rows": len(rows),
+        "comment": comment,
+        "primary_key": list(keys[0][0]) if keys else [],
+        "column_comments": dict(
+            connection.execute(
+                "select column_name, comment from duckdb_columns()"
+                " where schema_name = ? and table_name = ? order by column_index",
+                [schema, name],
+            ).fetchall()
+        ),
+    }
+report["output_value_2018"] = connection.execute(
+    "select output_value_cny from marts.fct_cluster_output_value where year = 2018"
+).fetchone()[0]
+report["newest_build"] = connection.execute(
+    "select build_id from meta.builds order by finished_at desc limit 1"
+).fetchone()[0]
+print(json.dumps(report))
+"""
+
+
+@pytest.fixture(scope="session")
+def reader_environments(tmp_path_factory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("duckdb_readers")
+    return {
+        version: throwaway_python(root / f"duckdb-{version}", f"duckdb=={version}")
+        for version in READER_VERSIONS
+    }
+
+
+def read_with_project_duckdb(snapshot: Path) -> dict:
+    """The same report, read by this project's DuckDB, for comparison."""
+    with duckdb.connect(str(snapshot), read_only=True) as connection:
+        tables = {}
+        for schema, name, comment in connection.execute(
+            "select schema_name, table_name, comment from duckdb_tables() order by all"
+        ).fetchall():
+            keys = connection.execute(
+                "select constraint_column_names from duckdb_constraints()"
+                " where schema_name = ? and table_name = ? and constraint_type = 'PRIMARY KEY'",
+                [schema, name],
+            ).fetchall()
+            tables[f"{schema}.{name}"] = {
+                "rows": connection.execute(f'select count(*) from "{schema}"."{name}"').fetchone()[
+                    0
+                ],
+                "comment": comment,
+                "primary_key": list(keys[0][0]) if keys else [],
+                "column_comments": dict(
+                    connection.execute(
+                        "select column_name, comment from duckdb_columns()"
+                        " where schema_name = ? and table_name = ? order by column_index",
+                        [schema, name],
+                    ).fetchall()
+                ),
+            }
+        return tables
+
+
+@pytest.mark.parametrize("version", READER_VERSIONS)
+def test_older_duckdb_reads_every_table_of_the_snapshot(refreshed, reader_environments, version):
+    snapshot = refreshed / "serving" / "alcap.duckdb"
+    result = subprocess.run(
+        [str(reader_environments[version]), "-c", READ_EVERYTHING, str(snapshot)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout)
+    assert report["version"] == version
+    assert report["has_pytz"] is False, "the reader must work without pytz"
+    assert report["catalog"] == "alcap"
+
+    expected = read_with_project_duckdb(snapshot)
+    assert set(report["tables"]) == set(expected)
+    for table, seen in report["tables"].items():
+        assert seen == expected[table], table
+    assert report["tables"]["marts.fct_claims"]["primary_key"] == ["claim_id"]
+    assert report["output_value_2018"] == pytest.approx(330e9)
+
+    with duckdb.connect(str(snapshot), read_only=True) as connection:
+        newest = connection.execute(
+            "select build_id from meta.builds order by finished_at desc limit 1"
+        ).fetchone()[0]
+    assert report["newest_build"] == newest
