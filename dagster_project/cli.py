@@ -233,6 +233,33 @@ def command_claims(settings: Settings, arguments: argparse.Namespace) -> int:
     return 0
 
 
+def command_report(settings: Settings, arguments: argparse.Namespace) -> int:
+    from dagster_project.publish.report import default_report_path, write_report
+
+    out = arguments.out or default_report_path(settings.serving_dir)
+    try:
+        written = write_report(settings.serving_snapshot, out)
+    except FileNotFoundError as error:
+        raise SystemExit(f"alcap report: {error}") from None
+    print(f"report written to {written}")
+    return 0
+
+
+def command_docs(settings: Settings, arguments: argparse.Namespace) -> int:
+    from dagster_project.publish.docs import DocsError, build_docs, serve_docs
+
+    try:
+        folder = build_docs(
+            settings.serving_snapshot, settings.dbt_project_dir, settings.home / "docs"
+        )
+    except (FileNotFoundError, DocsError) as error:
+        raise SystemExit(f"alcap docs: {error}") from None
+    print(f"dbt docs of the published build written to {folder / 'index.html'}")
+    if arguments.serve:
+        serve_docs(folder, arguments.port)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="alcap", description="Analytics warehouse for Binzhou's aluminium cluster."
@@ -274,6 +301,12 @@ def build_parser() -> argparse.ArgumentParser:
     for command in (query, sources, rejected):
         command.add_argument("--format", choices=["table", "csv", "json"], default="table")
 
+    report = commands.add_parser("report", help="write the HTML report from the snapshot")
+    report.add_argument("--out", type=Path, help="default: $ALCAP_HOME/serving/report.html")
+    docs = commands.add_parser("docs", help="dbt docs of the published build (static folder)")
+    docs.add_argument("--serve", action="store_true", help="then serve them on 127.0.0.1")
+    docs.add_argument("--port", type=int, default=8580)
+
     extract = commands.add_parser("extract", help="propose the figures in an article as claims")
     extract.add_argument("path", type=Path)
     extract.add_argument("--format", choices=["table", "jsonl"], default="table")
@@ -288,6 +321,8 @@ COMMANDS = {
     "rejected": command_rejected,
     "extract": command_extract,
     "claims": command_claims,
+    "report": command_report,
+    "docs": command_docs,
 }
 
 

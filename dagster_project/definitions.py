@@ -11,6 +11,7 @@ from dagster_project.assets.raw import (
     load_audit,
     source_registry,
 )
+from dagster_project.assets.report import serving_report
 from dagster_project.settings import load_settings
 
 settings = load_settings()
@@ -29,6 +30,7 @@ defs = dg.Definitions(
         article_candidates,
         alcap_dbt_models,
         serving_snapshot,
+        serving_report,
     ],
     jobs=[refresh_job],
     schedules=[

@@ -242,6 +242,10 @@ def render_html(figures: list[Figure], build: str, registry: dict[str, tuple[str
     )
 
 
+def default_report_path(serving_dir: Path) -> Path:
+    return serving_dir / "report.html"
+
+
 def write_report(snapshot: Path, out: Path) -> Path:
     """Write the report for `snapshot` to `out` (replaced atomically) and return `out`."""
     with open_snapshot(snapshot) as connection:

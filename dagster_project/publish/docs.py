@@ -1,0 +1,83 @@
+"""dbt docs from the last published build, never from the live warehouse.
+
+dbt reads the catalog (tables, columns, types) from the database its profile points at. Pointing
+it at the warehouse would wait on, or block, a running refresh; so the docs are generated
+against a private copy of the serving snapshot, and written as one static page
+(`dbt docs generate --static` embeds the manifest and catalog in static_index.html).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import http.server
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+# Belt and braces beside `flags: send_anonymous_usage_stats: false` in dbt_project.yml.
+NO_TRACKING = {"DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DO_NOT_TRACK": "1"}
+
+
+class DocsError(RuntimeError):
+    pass
+
+
+def _dbt_executable() -> str:
+    beside_python = Path(sys.executable).parent / "dbt"
+    return str(beside_python) if beside_python.exists() else "dbt"
+
+
+def build_docs(snapshot: Path, project_dir: Path, out_dir: Path) -> Path:
+    """Generate the dbt docs for `snapshot` into `out_dir` (index.html, manifest, catalog)."""
+    if not snapshot.exists():
+        raise FileNotFoundError(
+            f"{snapshot} does not exist yet: run `alcap refresh` to build and publish it"
+        )
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="docs-", dir=out_dir.parent) as work:
+        work_dir = Path(work)
+        database = work_dir / "snapshot.duckdb"
+        shutil.copyfile(snapshot, database)
+        target = work_dir / "target"
+        environment = {**os.environ, **NO_TRACKING, "ALCAP_WAREHOUSE": str(database)}
+        command = [
+            _dbt_executable(),
+            "docs",
+            "generate",
+            "--static",
+            "--project-dir",
+            str(project_dir),
+            "--profiles-dir",
+            str(project_dir),
+            "--target-path",
+            str(target),
+            "--log-path",
+            str(work_dir / "logs"),
+        ]
+        result = subprocess.run(command, env=environment, capture_output=True, text=True)
+        if result.returncode != 0:
+            raise DocsError(f"dbt docs generate failed:\n{result.stdout[-4000:]}")
+        building = work_dir / "site"
+        building.mkdir()
+        shutil.copyfile(target / "static_index.html", building / "index.html")
+        for name in ("manifest.json", "catalog.json"):
+            shutil.copyfile(target / name, building / name)
+        # Swap the folder in whole, so a reader never sees half of it.
+        previous = work_dir / "previous"
+        if out_dir.exists():
+            out_dir.rename(previous)
+        building.rename(out_dir)
+    return out_dir
+
+
+def serve_docs(folder: Path, port: int) -> None:
+    """Serve the static docs on 127.0.0.1 until interrupted."""
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
+        print(f"serving {folder} on http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C stops)")
+        with contextlib.suppress(KeyboardInterrupt):
+            server.serve_forever()
