@@ -8,7 +8,7 @@ UV := $(TOOLS)/bin/uv
 export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: run test lint env dagster clean
+.PHONY: run test lint env dagster clean browser
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -28,8 +28,16 @@ lint: env
 	.venv/bin/ruff format --check .
 	.venv/bin/sqlfluff lint dbt/models dbt/tests dbt/macros
 
-test: lint
+test: lint browser
 	.venv/bin/pytest
+
+# The report tests open the report in Debian's headless Chromium. In CI (CI set) install it when
+# it is missing; on a dev machine without it those tests skip with a message.
+browser:
+	@if [ -n "$$CI" ] && ! command -v chromium >/dev/null 2>&1; then \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends chromium; \
+	fi
 
 # The Dagster UI on http://127.0.0.1:3000, run history kept in .alcap/dagster_home.
 dagster: env

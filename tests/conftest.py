@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -137,3 +138,14 @@ def run_alcap(home: Path, raw: Path, *arguments: str) -> subprocess.CompletedPro
         timeout=600,
         cwd=PROJECT_ROOT,
     )
+
+
+@pytest.fixture(scope="session")
+def refreshed(tmp_path_factory) -> Path:
+    """One `alcap refresh` of a copy of the shipped raw/ per test session: its ALCAP_HOME."""
+    home = tmp_path_factory.mktemp("alcap_home")
+    raw = tmp_path_factory.mktemp("shipped") / "raw"
+    shutil.copytree(PROJECT_ROOT / "raw", raw)
+    result = run_alcap(home, raw, "refresh")
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    return home

@@ -1,28 +1,20 @@
 """The whole pipeline through its public surface: `alcap refresh` (Dagster) into a temp home.
 
-One refresh of the shipped raw/ data is materialised once per test session; the tests then
-read the published snapshot the way a BI user or analyst would.
+One refresh of the shipped raw/ data is materialised once per test session (conftest.py's
+`refreshed`, shared with the report tests); the tests then read the published snapshot the
+way a BI user or analyst would.
 """
 
 from __future__ import annotations
 
 import io
 import shutil
-from pathlib import Path
 
 import duckdb
 import pytest
 from conftest import run_alcap
 
 from dagster_project.settings import PROJECT_ROOT
-
-
-@pytest.fixture(scope="session")
-def refreshed(tmp_path_factory) -> Path:
-    home = tmp_path_factory.mktemp("alcap_home")
-    result = run_alcap(home, PROJECT_ROOT / "raw", "refresh")
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
-    return home
 
 
 @pytest.fixture(scope="session")
