@@ -472,8 +472,8 @@ def market_share_chart(rows: list[Row]) -> Figure:
 
 
 COMPUTATION_LABELS = {
-    "production_series_ratio": "from the production series (OWID: Clio Infra, USGS)",
-    "point_statistics_ratio": "from point statistics (world and China totals, one source)",
+    "production_series_ratio": "production series (OWID)",
+    "point_statistics_ratio": "point statistics (IAI, USGS reports)",
 }
 
 
@@ -533,9 +533,9 @@ def world_share_chart(world: list[Row], capacity: list[Row]) -> Figure:
         )
         body += _legend(
             [(colour, COMPUTATION_LABELS.get(computation, computation))],
-            left + 10,
-            top + 14 + 16 * index,
-            400,
+            x_scale(min(years) + (max(years) - min(years)) * 0.45),
+            bottom - 40 + 16 * index,
+            240,
         )
     # right-hand panel: Binzhou's share of national capacity, by stage and year
     panel_left, panel_right = 640, 860
