@@ -21,6 +21,7 @@ from dagster_project.publish.report_charts import (
     market_share_chart,
     output_value_chart,
     quality_chart,
+    source_colours,
     world_share_chart,
 )
 from dagster_project.publish.snapshot import open_snapshot
@@ -149,12 +150,17 @@ def collect_figures(connection: duckdb.DuckDBPyConnection) -> list[Figure]:
     loads_sql = (
         LOADS_SQL if _has_table(connection, "raw", "file_loads") else LOADS_WITHOUT_FILE_LOADS_SQL
     )
+    ladder = _rows(connection, LADDER_SQL)
+    output_claims = _rows(connection, OUTPUT_CLAIMS_SQL, CLUSTER_ID)
+    # the 2019 articles appear in both charts: give each source one colour across them
+    colours = source_colours(
+        [row["source_id"] for row in ladder if row["claim_kind"] != "ingot_price"]
+        + [row["source_id"] for row in output_claims]
+    )
     return [
-        ladder_chart(_rows(connection, LADDER_SQL), publishers),
+        ladder_chart(ladder, publishers, colours),
         output_value_chart(
-            _rows(connection, OUTPUT_VALUE_SQL, CLUSTER_ID),
-            _rows(connection, OUTPUT_CLAIMS_SQL, CLUSTER_ID),
-            publishers,
+            _rows(connection, OUTPUT_VALUE_SQL, CLUSTER_ID), output_claims, publishers, colours
         ),
         market_share_chart(_rows(connection, SHARES_SQL.format(condition=MARKET_CONDITION))),
         world_share_chart(

@@ -81,12 +81,20 @@ def derivation(row: Row) -> str:
     return "ingot price"
 
 
-def ladder_chart(rows: list[Row], publishers: dict[str, str]) -> Figure:
+def source_colours(source_ids: list[str]) -> dict[str, str]:
+    """One colour per source, shared by the charts that draw the same sources."""
+    return _colours(sorted(set(source_ids)))
+
+
+def ladder_chart(
+    rows: list[Row], publishers: dict[str, str], colours: dict[str, str] | None = None
+) -> Figure:
     title = "Value added per tonne along the chain"
     claims = [row for row in rows if row["claim_kind"] != "ingot_price"]
     ingots = [row for row in rows if row["claim_kind"] == "ingot_price"]
     stages = list(dict.fromkeys((row["stage_order"], row["stage_name"]) for row in claims))
-    colours = _colours([row["source_id"] for row in claims])
+    colours = colours or source_colours([row["source_id"] for row in claims])
+    colours = {key: colours[key] for key in sorted({row["source_id"] for row in claims})}
     values = [row["value_added_cny_per_tonne"] for row in claims]
     values += [row["ingot_value_cny_per_tonne"] for row in ingots]
     low, high = log_bounds(values)
@@ -195,9 +203,15 @@ def ladder_chart(rows: list[Row], publishers: dict[str, str]) -> Figure:
 
 
 # ── 2. output value over time ───────────────────────────────────────────────────────────────
-def output_value_chart(years: list[Row], claims: list[Row], publishers: dict[str, str]) -> Figure:
+def output_value_chart(
+    years: list[Row],
+    claims: list[Row],
+    publishers: dict[str, str],
+    colours: dict[str, str] | None = None,
+) -> Figure:
     title = "Output value of the Binzhou aluminium cluster"
-    colours = _colours([row["source_id"] for row in claims])
+    colours = colours or source_colours([row["source_id"] for row in claims])
+    colours = {key: colours[key] for key in sorted({row["source_id"] for row in claims})}
     width, left, top, bottom = 880, 70, 58, 300
     maximum = max([row["value_normalised"] for row in claims] or [1.0])
     step = 10 ** math.floor(math.log10(maximum / 1e9)) * 1e9 if maximum > 0 else 1e9
