@@ -8,8 +8,13 @@ network request. Its numbers are checked against the marts they come from.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
+import threading
+import urllib.request
 from pathlib import Path
 
 import duckdb
@@ -17,6 +22,7 @@ import pytest
 from browser import Chromium, chromium_or_skip
 from conftest import run_alcap
 
+from dagster_project.publish.docs import build_docs, docs_server
 from dagster_project.publish.report import UNVERSIONED, write_report
 from dagster_project.settings import PROJECT_ROOT
 
@@ -168,10 +174,24 @@ def test_each_figure_names_its_sources_and_the_build(report_file):
     assert re.search(r'data-source="dazhong_2019_aluminium_valley">[^<]*<b>A-</b>', ladder)
 
 
+def reduce_to_published_schemas(database: duckdb.DuckDBPyConnection) -> None:
+    """Keep what a serving snapshot is promised to hold: marts, two audit tables, meta."""
+    for schema in ("staging", "intermediate", "seeds"):
+        database.execute(f"drop schema if exists {schema} cascade")
+    raw_tables = database.execute(
+        "select table_name from information_schema.tables where table_schema = 'raw'"
+        " and table_name not in ('rejected_rows', 'file_loads')"
+    ).fetchall()
+    for (table,) in raw_tables:
+        database.execute(f'drop table raw."{table}"')
+
+
 def test_report_names_the_newest_build_from_meta_builds(snapshot_path, tmp_path):
+    """On a snapshot reduced to marts, raw.rejected_rows, raw.file_loads and meta.builds."""
     versioned = tmp_path / "alcap.duckdb"
     shutil.copyfile(snapshot_path, versioned)
     with duckdb.connect(str(versioned)) as database:
+        reduce_to_published_schemas(database)
         database.execute("create schema meta")
         database.execute("create table meta.builds (build_id varchar, finished_at timestamp)")
         database.execute(
@@ -181,6 +201,10 @@ def test_report_names_the_newest_build_from_meta_builds(snapshot_path, tmp_path)
     html = write_report(versioned, tmp_path / "report.html").read_text(encoding="utf-8")
     assert html.count('<span class="build">build-newest</span>') == len(FIGURES)
     assert "build-older" not in html and UNVERSIONED not in html
+    assert "80,000 CNY/t" in html and "≥ 330 bn CNY in 2018" in html
+    docs = build_docs(versioned, PROJECT_ROOT / "dbt", tmp_path / "docs")
+    catalog = json.loads((docs / "catalog.json").read_text(encoding="utf-8"))
+    assert "model.alcap.fct_market_share" in catalog["nodes"]
 
 
 def test_report_without_a_snapshot_says_what_to_run(tmp_path):
@@ -205,13 +229,22 @@ def test_docs_are_built_from_the_snapshot_while_the_warehouse_is_locked(refreshe
     manifest = json.loads((docs / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["metadata"]["send_anonymous_usage_stats"] is False
 
+    # --serve: the same folder over HTTP, on the loopback interface only
+    with docs_server(docs, 0) as server:
+        host, port = server.server_address[:2]
+        assert host == "127.0.0.1"
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/index.html", timeout=30) as page:
+                assert page.status == 200
+                assert b"fct_value_added_ladder" in page.read()
+        finally:
+            server.shutdown()
+
 
 def test_dbt_sends_no_usage_statistics_by_project_setting(tmp_path):
     """dbt_project.yml alone turns them off, for every dbt command (dagster-dbt's too)."""
-    import os
-    import subprocess
-    import sys
-
     environment = {
         name: value
         for name, value in os.environ.items()

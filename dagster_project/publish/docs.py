@@ -74,10 +74,15 @@ def build_docs(snapshot: Path, project_dir: Path, out_dir: Path) -> Path:
     return out_dir
 
 
+def docs_server(folder: Path, port: int) -> http.server.ThreadingHTTPServer:
+    """An HTTP server for the static docs, bound to 127.0.0.1 only (port 0: any free port)."""
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    return http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+
+
 def serve_docs(folder: Path, port: int) -> None:
     """Serve the static docs on 127.0.0.1 until interrupted."""
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
-    with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
+    with docs_server(folder, port) as server:
         print(f"serving {folder} on http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C stops)")
         with contextlib.suppress(KeyboardInterrupt):
             server.serve_forever()

@@ -61,6 +61,10 @@ def _legend(entries: list[tuple[str, str]], x: float, y: float, width: float) ->
     return body
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
+
+
 def _short(publisher: str | None, source_id: str) -> str:
     """A publisher's name up to its first comma or bracket: enough to tell sources apart."""
     name = (publisher or source_id).split(",")[0].split("(")[0].strip()
@@ -445,8 +449,13 @@ def _range_rows(
 
 def _share_label(row: Row) -> str:
     scope = row["market_scope"] or ""
-    name = row["entity_name"] if len(row["entity_name"]) <= 30 else row["entity_name"][:29] + "…"
-    return f"{name} · {row['product'] or 'all'} ({scope}, {row['year']})"
+    label = f"{row['entity_name']} · {row['product'] or 'all'} ({scope}, {row['year']})"
+    # the label column is about 60 characters wide; keep the product and year, shorten the name
+    excess = len(label) - 60
+    if excess > 0:
+        name = row["entity_name"][: max(len(row["entity_name"]) - excess - 1, 8)] + "…"
+        label = f"{name} · {row['product'] or 'all'} ({scope}, {row['year']})"
+    return label
 
 
 def market_share_chart(rows: list[Row]) -> Figure:
@@ -471,6 +480,7 @@ def market_share_chart(rows: list[Row]) -> Figure:
     drawing = svg(880, int(height + 10), title, description, body)
     ranks = [row for row in rows if row.get("rank_reported") is not None]
     shares = [row for row in rows if row["share_low"] is not None]
+    computed = sum(row["row_origin"] == "computed" for row in rows)
     takeaway = "No market shares in this build."
     if shares:
         widest = max(shares, key=lambda row: row["share_low"])
@@ -478,8 +488,8 @@ def market_share_chart(rows: list[Row]) -> Figure:
             f"The largest claimed share: {widest['entity_name']} holds "
             f"{bound_sign(widest.get('share_reported_bound'))}{percent(widest['share_low'])} "
             f"of {widest['market_scope']} {str(widest['product']).lower()} "
-            f"({widest['year']}); {len(ranks)} ranks claimed, "
-            f"{sum(row['row_origin'] == 'computed' for row in rows)} shares computed here."
+            f"({widest['year']}); {_count(len(ranks), 'rank')} claimed, "
+            f"{_count(computed, 'share')} computed here."
         )
     sources = [s.strip() for row in rows for s in (row["source_ids"] or "").split(",")]
     return Figure("market-share", title, takeaway, [drawing], sources)
