@@ -273,3 +273,18 @@ def test_dbt_sends_no_usage_statistics_by_project_setting(tmp_path):
     assert result.returncode == 0, result.stdout[-3000:]
     manifest = json.loads((tmp_path / "target" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["metadata"]["send_anonymous_usage_stats"] is False
+
+
+def test_charts_say_so_when_a_mart_is_empty():
+    """An empty mart gives a chart with a message, never an error that stops the report."""
+    from dagster_project.publish import report_charts
+
+    figures = [
+        report_charts.ladder_chart([], {}),
+        report_charts.output_value_chart([], [], {}),
+        report_charts.market_share_chart([]),
+        report_charts.world_share_chart([], []),
+    ]
+    for figure in figures:
+        assert figure.takeaway.startswith("No "), figure.key
+        assert all('class="mark"' not in drawing for drawing in figure.drawings)
