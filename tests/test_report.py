@@ -277,7 +277,7 @@ def test_dbt_sends_no_usage_statistics_by_project_setting(tmp_path):
 
 def test_charts_say_so_when_a_mart_is_empty():
     """An empty mart gives a chart with a message, never an error that stops the report."""
-    from dagster_project.publish import report_charts
+    from dagster_project.publish import charts as report_charts
 
     figures = [
         report_charts.ladder_chart([], {}),

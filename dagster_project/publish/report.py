@@ -15,7 +15,7 @@ from typing import Any
 
 import duckdb
 
-from dagster_project.publish.report_charts import (
+from dagster_project.publish.charts import (
     Figure,
     ladder_chart,
     market_share_chart,
