@@ -277,13 +277,13 @@ def test_dbt_sends_no_usage_statistics_by_project_setting(tmp_path):
 
 def test_charts_say_so_when_a_mart_is_empty():
     """An empty mart gives a chart with a message, never an error that stops the report."""
-    from dagster_project.publish import charts as report_charts
+    from dagster_project.publish import charts
 
     figures = [
-        report_charts.ladder_chart([], {}),
-        report_charts.output_value_chart([], [], {}),
-        report_charts.market_share_chart([]),
-        report_charts.world_share_chart([], []),
+        charts.ladder_chart([], {}),
+        charts.output_value_chart([], [], {}),
+        charts.market_share_chart([]),
+        charts.world_share_chart([], []),
     ]
     for figure in figures:
         assert figure.takeaway.startswith("No "), figure.key
