@@ -8,7 +8,7 @@ UV := $(TOOLS)/bin/uv
 export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: run test test-postgres lint env dagster clean
+.PHONY: run test test-postgres lint env dagster clean browser
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -35,12 +35,20 @@ lint: env
 
 # With CI set, the Postgres tests get a throw-away PostgreSQL on 127.0.0.1 (installed from
 # Debian's packages if missing); elsewhere they skip unless ALCAP_TEST_POSTGRES_URL is set.
-test: lint
+test: lint browser
 	bash scripts/postgres-for-tests.sh .venv/bin/pytest
 
 # Only the Postgres tests, against a throw-away local cluster (or ALCAP_TEST_POSTGRES_URL).
 test-postgres: env
 	ALCAP_START_POSTGRES=1 bash scripts/postgres-for-tests.sh .venv/bin/pytest tests/test_postgres.py
+
+# The report tests open the report in Debian's headless Chromium. In CI (CI set) install it when
+# it is missing; on a dev machine without it those tests skip with a message.
+browser:
+	@if [ -n "$$CI" ] && ! command -v chromium >/dev/null 2>&1; then \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends chromium; \
+	fi
 
 # The Dagster UI on http://127.0.0.1:3000, run history kept in .alcap/dagster_home.
 dagster: env

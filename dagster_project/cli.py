@@ -109,10 +109,25 @@ def _run_job(settings: Settings, name: str, log_level: str):
 
 
 def command_refresh(settings: Settings, arguments: argparse.Namespace) -> int:
+    from dagster_project.publish.builds import latest_build
+
     result = _run_job(settings, "refresh", arguments.log_level)
-    status = "succeeded" if result.success else "FAILED (the serving snapshot was not replaced)"
-    print(f"refresh {status}: run {result.run_id}")
-    return 0 if result.success else 1
+    published = {
+        event.asset_key.to_user_string()
+        for event in result.get_asset_materialization_events()
+        if event.asset_key
+    }
+    if "serving/snapshot" not in published:
+        print(f"refresh FAILED (the serving snapshot was not replaced): run {result.run_id}")
+        return 1
+    build = latest_build(settings.serving_snapshot)
+    print(f"build {build['build_id']} published to {settings.serving_snapshot}")
+    if not result.success:
+        print(f"refresh FAILED after publishing the snapshot (see above): run {result.run_id}")
+        return 1
+    print(f"refresh succeeded: run {result.run_id}")
+    print('next: alcap query "select * from marts.fct_cluster_output_value"')
+    return 0
 
 
 def command_ingest(settings: Settings, arguments: argparse.Namespace) -> int:
@@ -198,6 +213,31 @@ def command_publish(settings: Settings, arguments: argparse.Namespace) -> int:
     return run_publish(settings, arguments.target)
 
 
+def command_report(settings: Settings, arguments: argparse.Namespace) -> int:
+    from dagster_project.publish.report import default_report_path, write_report
+
+    out = arguments.out or default_report_path(settings.serving_dir)
+    try:
+        written = write_report(settings.serving_snapshot, out)
+    except FileNotFoundError as error:
+        raise SystemExit(f"alcap report: {error}") from None
+    print(f"report written to {written}")
+    return 0
+
+
+def command_docs(settings: Settings, arguments: argparse.Namespace) -> int:
+    from dagster_project.publish.docs import DocsError, build_docs, serve_docs
+
+    try:
+        folder = build_docs(settings.serving_snapshot, settings.home / "docs")
+    except (FileNotFoundError, DocsError) as error:
+        raise SystemExit(f"alcap docs: {error}") from None
+    print(f"dbt docs of the published build written to {folder / 'index.html'}")
+    if arguments.serve:
+        serve_docs(folder, arguments.port)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="alcap", description="Analytics warehouse for Binzhou's aluminium cluster."
@@ -237,6 +277,12 @@ def build_parser() -> argparse.ArgumentParser:
     for command in (query, sources, rejected):
         command.add_argument("--format", choices=["table", "csv", "json"], default="table")
 
+    report = commands.add_parser("report", help="write the HTML report from the snapshot")
+    report.add_argument("--out", type=Path, help="default: $ALCAP_HOME/serving/report.html")
+    docs = commands.add_parser("docs", help="dbt docs of the published build (static folder)")
+    docs.add_argument("--serve", action="store_true", help="then serve them on 127.0.0.1")
+    docs.add_argument("--port", type=int, default=8580)
+
     extract = commands.add_parser("extract", help="propose the figures in an article as claims")
     extract.add_argument("path", type=Path)
     extract.add_argument("--format", choices=["table", "jsonl"], default="table")
@@ -254,6 +300,8 @@ COMMANDS = {
     "extract": command_extract,
     "claims": command_claims,
     "publish": command_publish,
+    "report": command_report,
+    "docs": command_docs,
 }
 
 

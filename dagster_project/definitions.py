@@ -7,6 +7,7 @@ from dagster_project.assets.dbt import alcap_dbt_models, dbt_resource
 from dagster_project.assets.postgres import serving_postgres
 from dagster_project.assets.publish import serving_parquet, serving_snapshot
 from dagster_project.assets.raw import RAW_GROUP, dataset_assets, load_audit, source_registry
+from dagster_project.assets.report import serving_report
 from dagster_project.resources import AlcapPaths, PostgresTarget
 from dagster_project.settings import load_settings
 
@@ -37,6 +38,7 @@ defs = dg.Definitions(
         serving_snapshot,
         serving_parquet,
         serving_postgres,
+        serving_report,
     ],
     jobs=[refresh_job, ingest_job, publish_postgres_job],
     schedules=[

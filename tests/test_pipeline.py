@@ -1,7 +1,8 @@
 """The whole pipeline through its public surface: `alcap refresh` (Dagster) into a temp home.
 
-One refresh of the shipped raw/ data is materialised once per test session (the `refreshed`
-fixture of conftest.py, shared with the serving tests); the tests then read the published snapshot the way a BI user or analyst would.
+One refresh of the shipped raw/ data is materialised once per test session (conftest.py's
+`refreshed`, shared with the serving, Postgres and report tests); the tests then read the
+published snapshot the way a BI user or analyst would.
 """
 
 from __future__ import annotations
