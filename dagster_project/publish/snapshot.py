@@ -175,3 +175,12 @@ def publish_snapshot(
         raise
     os.replace(building, snapshot)  # atomic on one filesystem: readers see old or new
     return build
+
+
+def open_snapshot(snapshot: Path) -> duckdb.DuckDBPyConnection:
+    """The published snapshot, read-only; a clear error before the first refresh."""
+    if not snapshot.exists():
+        raise FileNotFoundError(
+            f"{snapshot} does not exist yet: run `alcap refresh` to build and publish it"
+        )
+    return duckdb.connect(str(snapshot), read_only=True)
