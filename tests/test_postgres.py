@@ -533,8 +533,13 @@ def test_the_postgres_asset_is_skipped_without_a_url(monkeypatch, tmp_path):
     monkeypatch.delenv("ALCAP_POSTGRES_URL_FILE", raising=False)
     monkeypatch.setenv("ALCAP_HOME", str(tmp_path))
     from dagster_project.assets.postgres import serving_postgres
+    from dagster_project.resources import AlcapPaths, PostgresTarget
 
-    result = dg.materialize([serving_postgres], instance=dg.DagsterInstance.ephemeral())
+    result = dg.materialize(
+        [serving_postgres],
+        resources={"paths": AlcapPaths.from_settings(), "postgres": PostgresTarget()},
+        instance=dg.DagsterInstance.ephemeral(),
+    )
     (event,) = result.get_asset_materialization_events()
     assert event.materialization.metadata["status"].value == "skipped: no Postgres configured"
 

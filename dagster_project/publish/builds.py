@@ -79,11 +79,9 @@ META_TABLES = {
     ),
 }
 
+# Every raw file, articles included, is in raw.file_loads.
 RAW_FILES_SQL = """
 select file, dataset, sha256, status from {catalog}.raw.file_loads
-union all
-select article_path, 'articles', article_sha256, status from {catalog}.raw.articles
-where article_path not in (select file from {catalog}.raw.file_loads)
 """
 
 
