@@ -70,30 +70,9 @@ GRADES_SQL = """
 select trust_grade, max(trust_rank) as trust_rank, count(*) as sources
 from marts.dim_sources group by trust_grade order by trust_rank desc
 """
-# Claims sources: their loaded claims. Series sources: the rows of the files they alone supply.
+# Rows per source have one definition, in dbt (dim_sources, from int_source_rows_counted).
 LOADS_SQL = """
-with files as (select source_id, unnest(files) as file from marts.dim_sources),
-single_owner as (select file from files group by file having count(*) = 1),
-series_rows as (
-    select files.source_id, sum(loads.rows_loaded) as rows_loaded
-    from files
-    inner join single_owner on single_owner.file = files.file
-    inner join raw.file_loads as loads on loads.file = files.file
-    group by files.source_id
-)
-select
-    sources.source_id, sources.trust_grade, sources.trust_rank,
-    cast(case when sources.dataset in ('article_claims', 'point_statistics')
-         then sources.claims_count else coalesce(series_rows.rows_loaded, 0) end as bigint)
-        as rows_loaded,
-    cast(coalesce(sources.rejected_rows_count, 0) as bigint) as rows_quarantined
-from marts.dim_sources as sources
-left join series_rows on series_rows.source_id = sources.source_id
-order by sources.trust_rank desc, sources.source_id
-"""
-LOADS_WITHOUT_FILE_LOADS_SQL = """
-select source_id, trust_grade, trust_rank, cast(coalesce(claims_count, 0) as bigint) as rows_loaded,
-       cast(coalesce(rejected_rows_count, 0) as bigint) as rows_quarantined
+select source_id, trust_grade, trust_rank, rows_loaded, rows_rejected as rows_quarantined
 from marts.dim_sources order by trust_rank desc, source_id
 """
 SPREAD_SQL = """
@@ -147,9 +126,6 @@ def collect_figures(connection: duckdb.DuckDBPyConnection) -> list[Figure]:
     publishers = dict(
         connection.execute("select source_id, publisher from marts.dim_sources").fetchall()
     )
-    loads_sql = (
-        LOADS_SQL if _has_table(connection, "raw", "file_loads") else LOADS_WITHOUT_FILE_LOADS_SQL
-    )
     ladder = _rows(connection, LADDER_SQL)
     output_claims = _rows(connection, OUTPUT_CLAIMS_SQL, CLUSTER_ID)
     # the 2019 articles appear in both charts: give each source one colour across them
@@ -169,7 +145,7 @@ def collect_figures(connection: duckdb.DuckDBPyConnection) -> list[Figure]:
         ),
         quality_chart(
             _rows(connection, GRADES_SQL),
-            _rows(connection, loads_sql),
+            _rows(connection, LOADS_SQL),
             _rows(connection, SPREAD_SQL),
         ),
     ]
