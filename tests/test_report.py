@@ -163,40 +163,32 @@ def test_output_value_shows_330_billion_for_2018_and_the_claims_beside_it(
     assert "+6.1 % a year, 2018→2024" in html
 
 
-def test_each_figure_names_its_sources_and_the_build(report_file):
+def test_each_figure_names_its_sources_and_the_build(report_file, snapshot_path):
     html = report_file.read_text(encoding="utf-8")
+    with duckdb.connect(str(snapshot_path), read_only=True) as snapshot:
+        ((newest,),) = snapshot.execute(
+            "select build_id from meta.builds order by finished_at desc limit 1"
+        ).fetchall()
     for key in FIGURES:
         caption = re.search(r"<figcaption>.*?</figcaption>", figure_html(html, key)).group(0)
-        assert f'<span class="build">{UNVERSIONED}</span>' in caption
+        assert f'<span class="build">{newest}</span>' in caption
         assert 'class="source"' in caption
     ladder = figure_html(html, "ladder")
     assert re.search(r'data-source="stdaily_2019_aluminium_city">[^<]*<b>B\+</b>', ladder)
     assert re.search(r'data-source="dazhong_2019_aluminium_valley">[^<]*<b>A-</b>', ladder)
 
 
-def reduce_to_published_schemas(database: duckdb.DuckDBPyConnection) -> None:
-    """Keep what a serving snapshot is promised to hold: marts, two audit tables, meta."""
-    for schema in ("staging", "intermediate", "seeds"):
-        database.execute(f"drop schema if exists {schema} cascade")
-    raw_tables = database.execute(
-        "select table_name from information_schema.tables where table_schema = 'raw'"
-        " and table_name not in ('rejected_rows', 'file_loads')"
-    ).fetchall()
-    for (table,) in raw_tables:
-        database.execute(f'drop table raw."{table}"')
-
-
 def test_report_names_the_newest_build_from_meta_builds(snapshot_path, tmp_path):
-    """On a snapshot reduced to marts, raw.rejected_rows, raw.file_loads and meta.builds."""
+    """With several builds in meta.builds, the newest is the one named."""
     versioned = tmp_path / "alcap.duckdb"
     shutil.copyfile(snapshot_path, versioned)
     with duckdb.connect(str(versioned)) as database:
-        reduce_to_published_schemas(database)
-        database.execute("create schema meta")
-        database.execute("create table meta.builds (build_id varchar, finished_at timestamp)")
+        database.execute("delete from meta.build_files")
+        database.execute("delete from meta.build_tables")
+        database.execute("delete from meta.builds")
         database.execute(
-            "insert into meta.builds values ('build-older', '2026-01-01 06:00'),"
-            " ('build-newest', '2026-01-02 06:00')"
+            "insert into meta.builds (build_id, finished_at) values"
+            " ('build-older', '2026-01-01 06:00'), ('build-newest', '2026-01-02 06:00')"
         )
     html = write_report(versioned, tmp_path / "report.html").read_text(encoding="utf-8")
     assert html.count('<span class="build">build-newest</span>') == len(FIGURES)

@@ -30,10 +30,11 @@ import duckdb
 import psycopg
 from psycopg import sql
 
+from dagster_project.publish import catalog
+from dagster_project.publish.catalog import Column, Table
+
 logger = logging.getLogger(__name__)
 
-PUBLISHED_SCHEMAS = ("marts", "meta")
-PUBLISHED_RAW_TABLES = ("rejected_rows", "file_loads")
 DEFAULT_SCHEMA = "alcap"
 DEFAULT_READER_ROLE = "alcap_reader"
 # Built-in roles that would let the reader touch server files or every table.
@@ -59,27 +60,10 @@ class PublicationError(RuntimeError):
     """A publication failed; the previously published schema is still in place."""
 
 
-@dataclass(frozen=True)
-class Column:
-    name: str
-    data_type: str
-    not_null: bool
-    comment: str | None
-
-
-@dataclass(frozen=True)
-class Table:
-    source_schema: str
-    name: str
-    comment: str | None
-    columns: tuple[Column, ...]
-    primary_key: tuple[str, ...]
-
-    @property
-    def join_key_columns(self) -> list[str]:
-        """Columns named `*_id` worth an index: not already the primary key's leading column."""
-        leading = self.primary_key[:1]
-        return [c.name for c in self.columns if c.name.endswith("_id") and (c.name,) != leading]
+def join_key_columns(table: Table) -> list[str]:
+    """Columns named `*_id` worth an index: not already the primary key's leading column."""
+    leading = table.primary_key[:1]
+    return [c.name for c in table.columns if c.name.endswith("_id") and (c.name,) != leading]
 
 
 @dataclass(frozen=True)
@@ -110,39 +94,10 @@ def libpq_url(url: str) -> str:
 
 
 def read_tables(snapshot: duckdb.DuckDBPyConnection) -> list[Table]:
-    """The tables BI users read, with comments, NOT NULL columns and primary keys."""
-    tables = snapshot.execute(
-        """
-        select schema_name, table_name, comment from duckdb_tables()
-        where database_name = current_database()
-          and (schema_name in ? or (schema_name = 'raw' and table_name in ?))
-        order by schema_name, table_name
-        """,
-        [list(PUBLISHED_SCHEMAS), list(PUBLISHED_RAW_TABLES)],
-    ).fetchall()
-    result = []
-    for schema, name, comment in tables:
-        columns = tuple(
-            Column(column_name, data_type, not is_nullable, column_comment)
-            for column_name, data_type, is_nullable, column_comment in snapshot.execute(
-                """
-                select column_name, data_type, is_nullable, comment from duckdb_columns()
-                where database_name = current_database() and schema_name = ? and table_name = ?
-                order by column_index
-                """,
-                [schema, name],
-            ).fetchall()
-        )
-        keys = snapshot.execute(
-            """
-            select constraint_column_names from duckdb_constraints()
-            where database_name = current_database() and schema_name = ? and table_name = ?
-              and constraint_type = 'PRIMARY KEY'
-            """,
-            [schema, name],
-        ).fetchall()
-        primary_key = tuple(keys[0][0]) if keys else ()
-        result.append(Table(schema, name, comment, columns, primary_key))
+    """The snapshot's published tables; they land in one schema, so names must not clash."""
+    result = catalog.read_tables(
+        snapshot, snapshot.execute("select current_database()").fetchall()[0][0]
+    )
     names = [table.name for table in result]
     duplicates = sorted({name for name in names if names.count(name) > 1})
     if duplicates:
@@ -174,7 +129,7 @@ def _select_expression(column: Column) -> str:
 
 def _arrow(snapshot: duckdb.DuckDBPyConnection, table: Table):
     columns = ", ".join(_select_expression(column) for column in table.columns)
-    return snapshot.sql(f'select {columns} from "{table.source_schema}"."{table.name}"')
+    return snapshot.sql(f'select {columns} from "{table.schema}"."{table.name}"')
 
 
 def _constraint_statements(schema: str, table: Table) -> Iterator[sql.Composable]:
@@ -193,7 +148,7 @@ def _constraint_statements(schema: str, table: Table) -> Iterator[sql.Composable
         )
     if clauses:
         yield sql.SQL("alter table {} {}").format(target, sql.SQL(", ").join(clauses))
-    for column in table.join_key_columns:
+    for column in join_key_columns(table):
         yield sql.SQL("create index on {} ({})").format(target, sql.Identifier(column))
     if table.comment:
         yield sql.SQL("comment on table {} is {}").format(target, sql.Literal(table.comment))

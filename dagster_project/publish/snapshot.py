@@ -11,41 +11,22 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
 
 from dagster_project.publish import builds
+from dagster_project.publish.catalog import Table, read_tables
 from dagster_project.publish.sql_text import literal, quote
 
 # The oldest storage format that keeps comments and keys; DuckDB 1.2 and later read it.
 STORAGE_VERSION = "v1.2.0"
-# Every table of these schemas is published, and these tables of other schemas.
-PUBLISHED_SCHEMAS = ("marts",)
-PUBLISHED_TABLES = (("raw", "rejected_rows"), ("raw", "file_loads"))
 # Keys of published raw tables (the marts' keys come from their dbt contracts).
-RAW_PRIMARY_KEYS = {("raw", "file_loads"): ["file"]}
+RAW_PRIMARY_KEYS = {("raw", "file_loads"): ("file",)}
 # Old DuckDB clients need pytz for TIMESTAMP WITH TIME ZONE: publish plain UTC timestamps.
 TIMESTAMP_WITH_TIME_ZONE = "TIMESTAMP WITH TIME ZONE"
 UTC_NOTE = "(UTC, without time zone)"
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    data_type: str
-    not_null: bool
-    comment: str | None
-
-
-@dataclass(frozen=True)
-class Table:
-    schema: str
-    name: str
-    comment: str | None
-    columns: list[Column]
-    primary_key: list[str]
 
 
 def read_source_descriptions(manifest_path: Path | None) -> dict[tuple[str, str], dict]:
@@ -70,39 +51,23 @@ def published_tables(
 ) -> list[Table]:
     """The tables to publish, read from the warehouse catalog (dbt's persist_docs writes the
     marts' comments and contracts their keys), with the raw tables' descriptions from dbt."""
-    rows = connection.execute(
-        "select schema_name, table_name, comment from duckdb_tables()"
-        " where database_name = ? order by schema_name, table_name",
-        [catalog],
-    ).fetchall()
     sources = read_source_descriptions(manifest_path)
     tables = []
-    for schema, name, comment in rows:
-        if schema not in PUBLISHED_SCHEMAS and (schema, name) not in PUBLISHED_TABLES:
-            continue
-        described = sources.get((schema, name), {"table": None, "columns": {}})
-        columns = [
-            Column(
-                column_name,
-                data_type,
-                not is_nullable,
-                column_comment or described["columns"].get(column_name),
+    for table in read_tables(connection, catalog):
+        described = sources.get((table.schema, table.name), {"table": None, "columns": {}})
+        columns = tuple(
+            replace(column, comment=column.comment or described["columns"].get(column.name))
+            for column in table.columns
+        )
+        tables.append(
+            replace(
+                table,
+                comment=table.comment or described["table"],
+                columns=columns,
+                primary_key=table.primary_key
+                or RAW_PRIMARY_KEYS.get((table.schema, table.name), ()),
             )
-            for column_name, data_type, is_nullable, column_comment in connection.execute(
-                "select column_name, data_type, is_nullable, comment from duckdb_columns()"
-                " where database_name = ? and schema_name = ? and table_name = ?"
-                " order by column_index",
-                [catalog, schema, name],
-            ).fetchall()
-        ]
-        keys = connection.execute(
-            "select constraint_column_names from duckdb_constraints()"
-            " where database_name = ? and schema_name = ? and table_name = ?"
-            " and constraint_type = 'PRIMARY KEY'",
-            [catalog, schema, name],
-        ).fetchall()
-        primary_key = list(keys[0][0]) if keys else RAW_PRIMARY_KEYS.get((schema, name), [])
-        tables.append(Table(schema, name, comment or described["table"], columns, primary_key))
+        )
     return tables
 
 
