@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 from bisect import bisect_right
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from dagster_project.extract import bounds, metrics, periods, sentences
@@ -24,13 +24,17 @@ from dagster_project.extract.subjects import (
     SubjectResolver,
     default_aliases,
     find_mentions,
+    headline_place,
 )
 from dagster_project.extract.units import ANNUAL_UNITS, PER_TONNE_UNITS
 
 OUTPUT_FIELDS = (
     "value", "unit", "surface", "start", "end", "sentence_start", "sentence_end", "bound",
-    "subject", "metric", "period", "period_rule",
+    "subject", "metric", "period", "period_rule", "value_low", "value_high", "change",
+    "subject_rule",
 )  # fmt: skip
+LEVEL, INCREASE, DECREASE = "level", "increase", "decrease"
+EXCHANGE_RATE_RULE = "exchange_rate_note"
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,9 +52,13 @@ class Candidate:
     period: str | None
     period_rule: str
     candidate_id: str
+    value_low: float | None = None  # both ends of a range ("20,000-30,000 yuan"), on each end
+    value_high: float | None = None
+    change: str = LEVEL  # level | increase | decrease ("up 19 cents", "fell 3.2%")
+    subject_rule: str = "none"  # how the subject was chosen (subjects.SubjectResolver)
 
     def as_record(self) -> dict[str, object]:
-        """The twelve output fields (no candidate_id), as `alcap extract --format jsonl`."""
+        """The sixteen output fields (no candidate_id), as `alcap extract --format jsonl`."""
         record = asdict(self)
         return {name: record[name] for name in OUTPUT_FIELDS}
 
@@ -93,11 +101,13 @@ def extract_text(
     published: str | None = None,
     default_subject: str | None = None,
     aliases: AliasTable | None = None,
+    title: str | None = None,
 ) -> list[Candidate]:
-    """Candidates for every figure in `text`; offsets are into `text`."""
+    """Candidates for every figure in `text`; offsets are into `text`. `title` (a headline)
+    gives the place that "our city" and the opening sentences are about."""
     digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
     table = default_aliases() if aliases is None else aliases
-    return _extract(text, 0, len(text), published, default_subject, table, digest)
+    return _extract(text, 0, len(text), published, default_subject, table, digest, title)
 
 
 def extract_file(
@@ -128,6 +138,7 @@ def extract_article(
         default_subject,
         table,
         article.sha256,
+        article.header.get("title"),
     )
     warnings = list(article.warnings)
     if not candidates and article.text[article.body_start :].strip():
@@ -158,11 +169,60 @@ _OF_AFTER = re.compile(r"\s+of\b")
 _PER_TONNE_BASIS = re.compile(
     r"\b(?:one|each|every|per|a|1)\s+(?:metric\s+)?(?:tonnes?|tons?)\b", re.IGNORECASE
 )
+# "a year earlier", "a year ago": a comparison with the year before, not a yearly rate.
+_NOT_A_RATE = r"(?!\s+(?:earlier|ago|before|previously|later|on\s+year)\b)"
 _ANNUAL_AFTER = re.compile(
-    r"[^,;.\d]{0,30}?\b(?:a|per|each|every)\s+year\b|[^,;.\d]{0,30}?\bannually\b", re.I
+    rf"[^,;.\d]{{0,30}}?\b(?:a|per|each|every)\s+year\b{_NOT_A_RATE}|[^,;.\d]{{0,30}}?\bannually\b",
+    re.I,
 )
 _ANNUAL = re.compile(
-    r"\b(?:annual|annually|yearly|per\s+year|a\s+year|per\s+annum|each\s+year|every\s+year)\b",
+    r"\b(?:annual|annually|annualised|annualized|yearly|per\s+year|a\s+year|per\s+annum"
+    rf"|each\s+year|every\s+year)\b{_NOT_A_RATE}",
+    re.IGNORECASE,
+)
+# A rate word must be in the figure's clause: "grow 10% a year to 2030, when it could reach
+# 10 million tonnes" gives tonnes, not tonnes a year.
+_CLAUSE_END = re.compile(r"[,;:]\s")
+# "($1 = 6.4992 yuan)", "US$1 equals 7.10 Chinese yuan renminbi", "the yuan at 6.45 per dollar".
+_EXCHANGE_NOTE = re.compile(
+    r"(?:(?:US|U\.S\.\s?)?\$\s?1(?:\.00)?|\b(?:one|1)\s+(?:US\s+|U\.S\.\s+)?dollars?|\bUSD\s?1)"
+    r"\s*(?:=|equals|is\s+equal\s+to|to|against)\s*(?P<rate>\d{1,3}(?:\.\d+)?)\s*"
+    r"(?P<currency>(?:Chinese\s+)?(?:yuan|RMB|CNY)(?:\s+renminbi)?|renminbi)"
+    r"|(?P<rate2>\d{1,2}\.\d+)\s*(?P<currency2>yuan|RMB)\s+(?:per|to\s+the|against\s+the|a)\s+"
+    r"(?:US\s+|U\.S\.\s+)?dollar\b",
+    re.IGNORECASE,
+)
+# Words before a figure that make it a change: "up 19 cents", "fell 3.2%", "cut ... by $150".
+_GAP = (
+    r"(?:another\s+|a\s+further\s+|a\s+total\s+of\s+)?(?:about\s+|nearly\s+|some\s+|around\s+"
+    r"|almost\s+|roughly\s+|over\s+|more\s+than\s+|up\s+to\s+|less\s+than\s+|just\s+)?"
+)
+_UP_WORDS = (
+    r"up|rose|risen|rises?|gain(?:ed|s)?|climb(?:ed|s)?|increas(?:ed|es)|jump(?:ed|s)?"
+    r"|grew|grow(?:n|s)?|added|adds?|soared|surged|rallied|advanced|higher|expanded"
+)
+_DOWN_WORDS = (
+    r"down|fell|fallen|falls?|dropped|drops?|slipped|slid|declined|declines?|decreased"
+    r"|decreases?|lost|cut|cuts|eased|shed|lower|shrank|slumped|plunged|tumbled|reduced"
+)
+_UP_BEFORE = re.compile(
+    rf"\b(?:(?:{_UP_WORDS})\s+(?:by\s+)?|(?:an?\s+)?(?:increase|rise|growth|gain|jump)\s+of\s+){_GAP}$",
+    re.IGNORECASE,
+)
+_DOWN_BEFORE = re.compile(
+    rf"\b(?:(?:{_DOWN_WORDS})\s+(?:by\s+)?|(?:an?\s+)?(?:decrease|decline|drop|fall|reduction|loss)\s+of\s+){_GAP}$",
+    re.IGNORECASE,
+)
+_UP_BY_BEFORE = re.compile(rf"\b(?:{_UP_WORDS})\b[^,;.\d]{{0,40}}?\bby\s+{_GAP}$", re.I)
+_DOWN_BY_BEFORE = re.compile(rf"\b(?:{_DOWN_WORDS})\b[^,;.\d]{{0,40}}?\bby\s+{_GAP}$", re.I)
+_UP_AFTER = re.compile(r"\s+(?:more|higher|up|above)\b(?!\s+(?:than\s+)?\d)", re.IGNORECASE)
+_DOWN_AFTER = re.compile(r"\s+(?:fewer|less|lower|down|below)\b(?!\s+(?:than\s+)?\d)", re.I)
+# A past change right before a figure: "rose 17,425 tonnes to 962,650 tonnes" is a change and a
+# level, not a range.
+_MOVED_BEFORE = re.compile(
+    r"\b(?:up|down|rose|fell|gained|lost|added|dropped|climbed|jumped|slipped|declined|increased"
+    r"|decreased|eased|shed|grew|slid|surged|soared|plunged|cut|by)\s+(?:about\s+|nearly\s+"
+    r"|some\s+|around\s+|another\s+)?$",
     re.IGNORECASE,
 )
 _LAST_YEAR = re.compile(r"\blast\s+year\b", re.IGNORECASE)
@@ -179,6 +239,7 @@ def _extract(
     default_subject: str | None,
     table: AliasTable,
     article_hash: str,
+    title: str | None = None,
 ) -> list[Candidate]:
     spans = sentences.split(text, start, end)
     if not spans:
@@ -189,8 +250,9 @@ def _extract(
         return max(0, bisect_right(sentence_starts, position) - 1)
 
     lower = lowered(text)
-    mentions = [(m, sentence_of(m.start)) for m in scan(text, start, end, lower)]
-    _pair_ranges(text, mentions)
+    scanned = _exchange_rates(text, start, end, scan(text, start, end, lower))
+    mentions = [(m, sentence_of(m.start)) for m in scanned]
+    ranges = _pair_ranges(text, mentions)
 
     years: list[periods.YearToken] = []
     figures: list[tuple[Mention, int]] = []  # (mention, sentence index)
@@ -244,7 +306,11 @@ def _extract(
             date_years.setdefault(token.sentence, []).append(token)
 
     resolver = SubjectResolver(
-        text, spans, find_mentions(text, table, start, end, lower), default_subject
+        text,
+        spans,
+        find_mentions(text, table, start, end, lower),
+        default_subject,
+        headline_place(title, table),
     )
     keyword_cache: dict[int, list[metrics.Keyword]] = {}
 
@@ -258,11 +324,15 @@ def _extract(
 
     kept_spans = [(mention.start, mention.end) for mention, _index in kept]
     candidates: list[Candidate] = []
+    changes: dict[int, str] = {}
     for mention, index, year_role in items:
         sentence_start, sentence_end = spans[index]
         unit = mention.unit or "count"
 
-        subject = resolver.subject(mention.start, mention.end, index)
+        if mention.kind == "exchange_rate":
+            subject, subject_rule = None, EXCHANGE_RATE_RULE
+        else:
+            subject, subject_rule = resolver.subject_and_rule(mention.start, mention.end, index)
 
         # Units: a per-tonne basis earlier in the sentence; annual capacities.
         if unit in PER_TONNE_UNITS and _per_tonne_basis(text, sentence_start, mention, kept_spans):
@@ -274,11 +344,16 @@ def _extract(
             keyword_cache[index] = keywords
         if year_role is not None:
             metric = metrics.YEAR_ROLE_METRICS[year_role]
+        elif mention.kind == "exchange_rate":
+            metric = metrics.EXCHANGE_RATE
         else:
             metric = metrics.guess(unit, mention.start, mention.end, keywords, mention.noun)
             metric = metrics.refine(metric, text, sentence_start, sentence_end)
         if unit in ANNUAL_UNITS and (unit != "count" or mention.noun in _PRODUCT_NOUNS):
             window = max(sentence_start, mention.start - 80)
+            clause_breaks = list(_CLAUSE_END.finditer(text, window, mention.start))
+            if clause_breaks:
+                window = clause_breaks[-1].end()
             if (
                 metric == "capacity"
                 or _ANNUAL.search(text, window, mention.start)
@@ -299,6 +374,12 @@ def _extract(
         period, rule = _period(
             text, mention, index, date_years, as_of, as_of_rule, sentence_start, sentence_end
         )
+        pair = ranges.get(id(mention))
+        if pair is not None and pair[1] is mention:
+            change = changes.get(id(pair[0]), LEVEL)  # "grow 8% to 10%": both ends rise
+        else:
+            change = _change(text, mention, sentence_start, sentence_end)
+        changes[id(mention)] = change
         candidates.append(
             Candidate(
                 value=_clean(mention.value),
@@ -314,9 +395,13 @@ def _extract(
                 period=period,
                 period_rule=rule,
                 candidate_id=candidate_id(article_hash, mention.start, mention.end),
+                value_low=_clean(pair[0].value) if pair else None,
+                value_high=_clean(pair[1].value) if pair else None,
+                change=change,
+                subject_rule=subject_rule,
             )
         )
-    return candidates
+    return _money_beside_a_price(candidates, kept)
 
 
 def _per_tonne_basis(
@@ -355,8 +440,12 @@ def _year_mention(token: periods.YearToken) -> Mention:
     return Mention(token.start, token.end, float(token.year), "year", "year", integer=True)
 
 
-def _pair_ranges(text: str, figures: list[tuple[Mention, int]]) -> None:
-    """'20,000-30,000 yuan', 'between 15% and 20%', '3-5 million tons': two candidates."""
+def _pair_ranges(
+    text: str, figures: list[tuple[Mention, int]]
+) -> dict[int, tuple[Mention, Mention]]:
+    """'20,000-30,000 yuan', 'between 15% and 20%', '3-5 million tons': two candidates, each
+    knowing the pair (by id of either mention)."""
+    pairs: dict[int, tuple[Mention, Mention]] = {}
     for (low, low_sentence), (high, high_sentence) in zip(figures, figures[1:], strict=False):
         if low_sentence != high_sentence or high.unit is None or low.kind != "number":
             continue
@@ -371,6 +460,8 @@ def _pair_ranges(text: str, figures: list[tuple[Mention, int]]) -> None:
             continue
         if connector == "to" and _FROM.search(text, window, low.start):
             continue  # "from 20% to 30%" is a change, not a range
+        if connector == "to" and _MOVED_BEFORE.search(text, max(0, low.start - 24), low.start):
+            continue  # "rose 17,425 tonnes to 962,650 tonnes": a change, then the level
         if low.unit is None:
             factor = high.multiplier if low.has_scale else high.scale * high.multiplier
             low.value *= factor
@@ -379,6 +470,77 @@ def _pair_ranges(text: str, figures: list[tuple[Mention, int]]) -> None:
             continue
         low.bound = bounds.AT_LEAST
         high.bound = bounds.AT_MOST
+        pairs[id(low)] = pairs[id(high)] = (low, high)
+    return pairs
+
+
+def _exchange_rates(text: str, start: int, end: int, mentions: list[Mention]) -> list[Mention]:
+    """'($1 = 6.4992 yuan)': one CNY/USD figure (the rate and its currency word), not a USD 1
+    amount and a yuan amount."""
+    if "$" not in text and "dollar" not in text and "USD" not in text:
+        return mentions
+    notes = list(_EXCHANGE_NOTE.finditer(text, start, end))
+    if not notes:
+        return mentions
+    kept = [m for m in mentions if not any(n.start() < m.end and m.start < n.end() for n in notes)]
+    for note in notes:
+        group = "rate" if note.group("rate") else "rate2"
+        currency = "currency" if group == "rate" else "currency2"
+        rate = Mention(
+            note.start(group),
+            note.end(currency),
+            float(note.group(group)),
+            "CNY/USD",
+            "exchange_rate",
+        )
+        rate.bound = bounds.EXACT
+        kept.append(rate)
+    kept.sort(key=lambda mention: mention.start)
+    return kept
+
+
+def _change(text: str, mention: Mention, sentence_start: int, sentence_end: int) -> str:
+    """increase / decrease when the words touching the figure make it a change, else level."""
+    window = max(sentence_start, mention.start - 60)
+    if _UP_BEFORE.search(text, window, mention.start) or _UP_AFTER.match(
+        text, mention.end, sentence_end
+    ):
+        return INCREASE
+    if _DOWN_BEFORE.search(text, window, mention.start) or _DOWN_AFTER.match(
+        text, mention.end, sentence_end
+    ):
+        return DECREASE
+    if _UP_BY_BEFORE.search(text, window, mention.start):
+        return INCREASE
+    if _DOWN_BY_BEFORE.search(text, window, mention.start):
+        return DECREASE
+    return LEVEL
+
+
+def _money_beside_a_price(
+    candidates: list[Candidate], kept: list[tuple[Mention, int]]
+) -> list[Candidate]:
+    """'$2,552 a tonne, down $84': money without a rate or a scale word, in a sentence with a
+    price per tonne in the same currency, is per tonne too."""
+    scaled = {mention.start for mention, _index in kept if mention.has_scale}
+    prices = {(c.sentence_start, c.unit) for c in candidates if c.unit in ("CNY/t", "USD/t")}
+    if not prices:
+        return candidates
+    result = []
+    for candidate in candidates:
+        per_tonne = PER_TONNE_UNITS.get(candidate.unit)
+        if (
+            per_tonne in ("CNY/t", "USD/t")
+            and (candidate.sentence_start, per_tonne) in prices
+            and candidate.start not in scaled
+            and candidate.value < 1e6
+        ):
+            metric = candidate.metric
+            if metric == metrics.UNIT_DEFAULTS.get(candidate.unit):
+                metric = metrics.UNIT_DEFAULTS.get(per_tonne, metric)
+            candidate = replace(candidate, unit=per_tonne, metric=metric)
+        result.append(candidate)
+    return result
 
 
 def _period(

@@ -28,7 +28,8 @@ from dagster_project.extract.units import (
     canonical_unit,
 )
 
-NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+# Thousands separators, also broken by a space after the comma as copy often is ("50, 000").
+NUMBER = r"(?:\d{1,3}(?:,(?: (?=\d{3}(?!\d)))?\d{3})+|\d+)(?:\.\d+)?"
 
 WORD_VALUES = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -198,7 +199,7 @@ def _drop_overlaps(mentions: list[Mention]) -> list[Mention]:
 
 
 def _number_value(written: str) -> float:
-    return float(written.replace(",", ""))
+    return float(written.replace(",", "").replace(" ", ""))
 
 
 def _digit_mention(text: str, match: re.Match[str], limit: int) -> Mention | None:
@@ -267,6 +268,8 @@ def _with_tail(
     scale_word = tail.group("scale")
     unit_word = tail.group("unit")
     unit, multiplier = canonical_unit(unit_word)
+    if unit_word == "Mt" and not scale_word:
+        multiplier = 1e6  # "4.2 Mt" is million tonnes; "3.96 million mt" is metric tonnes
     end = number_end
     if scale_word:
         end = tail.end("scale")
