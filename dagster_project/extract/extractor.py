@@ -225,6 +225,21 @@ _MOVED_BEFORE = re.compile(
     r"|some\s+|around\s+|another\s+)?$",
     re.IGNORECASE,
 )
+_COUNT_AFTER = re.compile(
+    r"\s+(?:of\s+(?:them|these|those|which|whom)\b|(?:more|fewer)\b(?!\s+(?:than\s+)?\d))", re.I
+)
+_COUNT_BEFORE = re.compile(
+    r"\b(?:numbered|numbering|totall?ed|of\s+(?:which|whom)|among\s+(?:them|these)|including"
+    r"|(?:bringing|brought|taking|took)\s+the\s+(?:total|number)\s+to"
+    r"|number\s+of\b[^.;\d]{0,60}?\b(?:was|is|were|are|reached|stood\s+at|hit|rose\s+to))\s+$",
+    re.IGNORECASE,
+)
+# Output over part of a year is not a capacity: "in the first three quarters, it delivered ...".
+_PART_OF_YEAR = re.compile(
+    r"\b(?:quarters?|half|months?|weeks?|January|February|March|April|May|June|July|August"
+    r"|September|October|November|December)\b",
+    re.IGNORECASE,
+)
 _LAST_YEAR = re.compile(r"\blast\s+year\b", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(r"[,;:()，；：]")
 _MONEY_WORD = re.compile(r"\b(?:yuan|RMB|dollars?)\b|元", re.IGNORECASE)
@@ -277,9 +292,13 @@ def _extract(
 
     kept: list[tuple[Mention, int]] = []
     for mention, index in figures:
+        if mention.unit is None and not mention.has_scale:
+            if not _named_count(text, mention, spans[index][0]):
+                continue  # a bare number: dates, list numbers, model names
+            mention.unit = "count"
         if mention.unit is None:
             if not mention.has_scale:
-                continue  # a bare number: dates, list numbers, model names
+                continue
             floor, ceiling = spans[index]
             money = _MONEY_WORD.search(text, floor, ceiling)
             mention.unit = "CNY" if money else "count"
@@ -325,6 +344,7 @@ def _extract(
     kept_spans = [(mention.start, mention.end) for mention, _index in kept]
     candidates: list[Candidate] = []
     changes: dict[int, str] = {}
+    previous_rate: dict[int, tuple[str, str]] = {}  # sentence → (unit, metric) of its last figure
     for mention, index, year_role in items:
         sentence_start, sentence_end = spans[index]
         unit = mention.unit or "count"
@@ -349,6 +369,15 @@ def _extract(
         else:
             metric = metrics.guess(unit, mention.start, mention.end, keywords, mention.noun)
             metric = metrics.refine(metric, text, sentence_start, sentence_end)
+        if (
+            unit == "t"
+            and previous_rate.get(index - 1) == ("t/yr", "capacity")
+            and not _fits(keywords, unit)
+            and not _PART_OF_YEAR.search(text, sentence_start, sentence_end)
+        ):
+            metric = (
+                "capacity"  # "capacity is 5.6 Mt. 1.2 million tons were cut ...": still capacity
+            )
         if unit in ANNUAL_UNITS and (unit != "count" or mention.noun in _PRODUCT_NOUNS):
             window = max(sentence_start, mention.start - 80)
             clause_breaks = list(_CLAUSE_END.finditer(text, window, mention.start))
@@ -380,6 +409,7 @@ def _extract(
         else:
             change = _change(text, mention, sentence_start, sentence_end)
         changes[id(mention)] = change
+        previous_rate[index] = (unit, metric)
         candidates.append(
             Candidate(
                 value=_clean(mention.value),
@@ -402,6 +432,25 @@ def _extract(
             )
         )
     return _money_beside_a_price(candidates, kept)
+
+
+def _fits(keywords: list[metrics.Keyword], unit: str) -> bool:
+    """Whether any metric keyword of the sentence fits this unit."""
+    return any(unit in units for _start, _end, entries in keywords for _metric, units in entries)
+
+
+def _named_count(text: str, mention: Mention, sentence_start: int) -> bool:
+    """A bare whole number whose noun was named before it: "enterprises numbered 152", "11 of
+    them", "of which 96 are ...", "including 23 ...", "bringing the total to 37", "the number of
+    entities was 68,212", "600 more than a year earlier"."""
+    if not mention.integer and "," not in text[mention.start : mention.end]:
+        return False
+    if 1900 <= mention.value <= 2100 and mention.end - mention.start == 4:
+        return False
+    if _COUNT_AFTER.match(text, mention.end):
+        return True
+    window = max(sentence_start, mention.start - 80)
+    return _COUNT_BEFORE.search(text, window, mention.start) is not None
 
 
 def _per_tonne_basis(

@@ -142,6 +142,7 @@ _FRACTION_NOUN_AFTER = re.compile(
     r"|from|by|is|are|was|were)\b)[a-z]",
     re.IGNORECASE,
 )
+_MORE_OR_FEWER = re.compile(r"\s+(?:more|fewer)\b(?!\s+(?:than\s+)?\d)", re.IGNORECASE)
 _PLAN = re.compile(r"[\s-]year[\s-]plan", re.IGNORECASE)
 
 
@@ -425,5 +426,8 @@ def _word_mention(text: str, match: re.Match[str], limit: int) -> Mention | None
         text, start, end, _word_value(written), limit, integer=False, generic_plurals=False
     )
     if mention.unit is None:
+        if _MORE_OR_FEWER.match(text, mention.end, limit):
+            mention.unit = "count"  # "two more than in 2020": a count named before it
+            return mention
         return None  # "one of the", "two sides": spelled numbers count only with a unit
     return mention

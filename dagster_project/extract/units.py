@@ -121,7 +121,7 @@ UNIT_PATTERN = (
 RATE_PATTERN = (
     r"(?:\s?/\s?|\s+(?:per|a|an|each|every)\s+)(?:metric\s+)?"
     r"(?P<rate>tonnes?|tons?|t|years?|annum|yr|吨|年|square[\s-]?met(?:er|re)s?|sq\.?\s?m|m2|㎡"
-    r"|平方米)(?![A-Za-z])"
+    r"|平方米)(?![A-Za-z])(?!\s+(?:earlier|ago|before|previously|later)\b)"
     r"|\s+(?P<annually>annually|yearly)(?![A-Za-z])"
 )
 
