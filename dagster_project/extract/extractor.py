@@ -26,7 +26,7 @@ from dagster_project.extract.subjects import (
     find_mentions,
     headline_place,
 )
-from dagster_project.extract.units import ANNUAL_UNITS, PER_TONNE_UNITS
+from dagster_project.extract.units import ANNUAL_UNITS, PER_TONNE_UNITS, apply_rate
 
 OUTPUT_FIELDS = (
     "value", "unit", "surface", "start", "end", "sentence_start", "sentence_end", "bound",
@@ -188,7 +188,7 @@ _EXCHANGE_NOTE = re.compile(
     r"(?:(?:US|U\.S\.\s?)?\$\s?1(?:\.00)?|\b(?:one|1)\s+(?:US\s+|U\.S\.\s+)?dollars?|\bUSD\s?1)"
     r"\s*(?:=|equals|is\s+equal\s+to|to|against)\s*(?P<rate>\d{1,3}(?:\.\d+)?)\s*"
     r"(?P<currency>(?:Chinese\s+)?(?:yuan|RMB|CNY)(?:\s+renminbi)?|renminbi)"
-    r"|(?P<rate2>\d{1,2}\.\d+)\s*(?P<currency2>yuan|RMB)\s+(?:per|to\s+the|against\s+the|a)\s+"
+    r"|(?P<rate2>\d{1,2}\.\d+)\s*(?:(?P<currency2>yuan|RMB)\s+)?(?:per|to\s+the|against\s+the|a)\s+"
     r"(?:US\s+|U\.S\.\s+)?dollar\b",
     re.IGNORECASE,
 )
@@ -515,6 +515,8 @@ def _pair_ranges(
             factor = high.multiplier if low.has_scale else high.scale * high.multiplier
             low.value *= factor
             low.unit = high.unit
+        elif high.rate and apply_rate(low.unit, high.rate) == high.unit:
+            low.unit = high.unit  # "$188-$195 a tonne": the rate is written once, at the end
         elif low.unit != high.unit:
             continue
         low.bound = bounds.AT_LEAST
@@ -537,7 +539,7 @@ def _exchange_rates(text: str, start: int, end: int, mentions: list[Mention]) ->
         currency = "currency" if group == "rate" else "currency2"
         rate = Mention(
             note.start(group),
-            note.end(currency),
+            note.end(currency) if note.group(currency) else note.end(group),
             float(note.group(group)),
             "CNY/USD",
             "exchange_rate",

@@ -340,7 +340,12 @@ def _rank_if_ranked(
 
 
 _SUPERLATIVE_BEFORE = re.compile(r"(?:\bthe|\bits|\btheir|'s|’s)\s+$", re.IGNORECASE)
-_NOT_FIRST_BEFORE = re.compile(r"\b(?:one\s+of|among)\s+(?:the|its|their)\s+$", re.IGNORECASE)
+# "one of the largest", "some of the country's largest": not rank 1.
+_NOT_FIRST_BEFORE = re.compile(
+    r"\b(?:(?:one|some|several|many|two|three|four|five|each|any)\s+of|among)"
+    r"\s+(?:the|its|their)\s+(?:[\w-]+(?:'s|’s)\s+)?$",
+    re.IGNORECASE,
+)
 _MAKER_AFTER = re.compile(
     rf"(?:[\s-]+(?!(?:{_STOP_WORDS})\b)[A-Za-z-]+){{0,4}}?\s+(?:producers?|makers?|manufacturers?|enterprises?"
     r"|compan(?:y|ies)|suppliers?|exporters?|bases?|groups?|firms?|refiners?|smelters?|plants?"
@@ -354,7 +359,7 @@ def _superlative(text: str, start: int, end: int, limit: int) -> Mention | None:
     'the biggest shortage' (no maker named), not after an ordinal ('third largest')."""
     if not _SUPERLATIVE_BEFORE.search(text, max(0, start - 16), start):
         return None
-    if _NOT_FIRST_BEFORE.search(text, max(0, start - 24), start):
+    if _NOT_FIRST_BEFORE.search(text, max(0, start - 40), start):
         return None
     if _MAKER_AFTER.match(text, end, limit) is None:
         return None

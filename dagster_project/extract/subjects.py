@@ -63,7 +63,7 @@ _LIST_NAME = re.compile(
 _OPENING_NAME = re.compile(
     rf"(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{1,2}})(?:'s)?"
     r"(?=,\s+(?:one\s+of|the|a|an|which|whose)\b|\s+(?:said|says|reported|reports|posted|plans"
-    r"|planned|will|agreed|expects|expected|announced|produced|produces|makes|made|sold|has|had"
+    r"|planned|will|agreed|expects|expected|announced|produced|produces|makes|made|sold|has|had|built"
     r"|is|was|employs|owns|operates|shipped)\b)"
 )
 _NOT_A_FIRM = frozenset(
