@@ -180,15 +180,15 @@ _ANNUAL = re.compile(
     rf"|each\s+year|every\s+year)\b{_NOT_A_RATE}",
     re.IGNORECASE,
 )
-# A rate word must be in the figure's clause: "grow 10% a year to 2030, when it could reach
-# 10 million tonnes" gives tonnes, not tonnes a year.
-_CLAUSE_END = re.compile(r"[,;:]\s")
 # "($1 = 6.4992 yuan)", "US$1 equals 7.10 Chinese yuan renminbi", "the yuan at 6.45 per dollar".
 _EXCHANGE_NOTE = re.compile(
     r"(?:(?:US|U\.S\.\s?)?\$\s?1(?:\.00)?|\b(?:one|1)\s+(?:US\s+|U\.S\.\s+)?dollars?|\bUSD\s?1)"
     r"\s*(?:=|equals|is\s+equal\s+to|to|against)\s*(?P<rate>\d{1,3}(?:\.\d+)?)\s*"
-    r"(?P<currency>(?:Chinese\s+)?(?:yuan|RMB|CNY)(?:\s+renminbi)?|renminbi)"
-    r"|(?P<rate2>\d{1,2}\.\d+)\s*(?:(?P<currency2>yuan|RMB)\s+)?(?:per|to\s+the|against\s+the|a)\s+"
+    r"(?P<currency>(?:Chinese\s+)?(?:yuan|RMB|CNY)(?:\s+renminbi)?|renminbi)",
+    re.IGNORECASE,
+)
+_PER_DOLLAR = re.compile(
+    r"(?P<rate>\d{1,2}\.\d+)\s*(?:(?P<currency>yuan|RMB)\s+)?(?:per|to\s+the|against\s+the|a)\s+"
     r"(?:US\s+|U\.S\.\s+)?dollar\b",
     re.IGNORECASE,
 )
@@ -215,6 +215,15 @@ _DOWN_BEFORE = re.compile(
 )
 _UP_BY_BEFORE = re.compile(rf"\b(?:{_UP_WORDS})\b[^,;.\d]{{0,40}}?\bby\s+{_GAP}$", re.I)
 _DOWN_BY_BEFORE = re.compile(rf"\b(?:{_DOWN_WORDS})\b[^,;.\d]{{0,40}}?\bby\s+{_GAP}$", re.I)
+# Any word the change patterns above start with, to skip them where none is near.
+_CHANGE_HINT_WORDS = (
+    "up rose risen rise rises gain gained gains climb climbed climbs increased increases jump "
+    "jumped jumps grew grow grown grows added add adds soared surged rallied advanced higher "
+    "expanded down fell fallen fall falls dropped drop drops slipped slid declined decline "
+    "declines decreased decrease decreases lost cut cuts eased shed lower shrank slumped "
+    "plunged tumbled reduced by increase growth reduction loss"
+)
+_CHANGE_WORDS = frozenset(_CHANGE_HINT_WORDS.split())
 _UP_AFTER = re.compile(r"\s+(?:more|higher|up|above)\b(?!\s+(?:than\s+)?\d)", re.IGNORECASE)
 _DOWN_AFTER = re.compile(r"\s+(?:fewer|less|lower|down|below)\b(?!\s+(?:than\s+)?\d)", re.I)
 # A past change right before a figure: "rose 17,425 tonnes to 962,650 tonnes" is a change and a
@@ -228,6 +237,7 @@ _MOVED_BEFORE = re.compile(
 _COUNT_AFTER = re.compile(
     r"\s+(?:of\s+(?:them|these|those|which|whom)\b|(?:more|fewer)\b(?!\s+(?:than\s+)?\d))", re.I
 )
+_COUNT_BEFORE_WORDS = ("umbered", "otal", "which", "whom", "mong", "ncluding", "umber")
 _COUNT_BEFORE = re.compile(
     r"\b(?:numbered|numbering|totall?ed|of\s+(?:which|whom)|among\s+(?:them|these)|including"
     r"|(?:bringing|brought|taking|took)\s+the\s+(?:total|number)\s+to"
@@ -380,9 +390,14 @@ def _extract(
             )
         if unit in ANNUAL_UNITS and (unit != "count" or mention.noun in _PRODUCT_NOUNS):
             window = max(sentence_start, mention.start - 80)
-            clause_breaks = list(_CLAUSE_END.finditer(text, window, mention.start))
-            if clause_breaks:
-                window = clause_breaks[-1].end()
+            # The rate word must be in the figure's clause: "grow 10% a year to 2030, when it
+            # could reach 10 million tonnes" gives tonnes, not tonnes a year.
+            window = max(
+                window,
+                text.rfind(", ", window, mention.start) + 1,
+                text.rfind("; ", window, mention.start) + 1,
+                text.rfind(": ", window, mention.start) + 1,
+            )
             if (
                 metric == "capacity"
                 or _ANNUAL.search(text, window, mention.start)
@@ -407,7 +422,7 @@ def _extract(
         if pair is not None and pair[1] is mention:
             change = changes.get(id(pair[0]), LEVEL)  # "grow 8% to 10%": both ends rise
         else:
-            change = _change(text, mention, sentence_start, sentence_end)
+            change = _change(text, lower, mention, sentence_start, sentence_end)
         changes[id(mention)] = change
         previous_rate[index] = (unit, metric)
         candidates.append(
@@ -450,6 +465,9 @@ def _named_count(text: str, mention: Mention, sentence_start: int) -> bool:
     if _COUNT_AFTER.match(text, mention.end):
         return True
     window = max(sentence_start, mention.start - 80)
+    before = text[window : mention.start]
+    if not any(word in before for word in _COUNT_BEFORE_WORDS):
+        return False
     return _COUNT_BEFORE.search(text, window, mention.start) is not None
 
 
@@ -528,21 +546,18 @@ def _pair_ranges(
 def _exchange_rates(text: str, start: int, end: int, mentions: list[Mention]) -> list[Mention]:
     """'($1 = 6.4992 yuan)': one CNY/USD figure (the rate and its currency word), not a USD 1
     amount and a yuan amount."""
-    if "$" not in text and "dollar" not in text and "USD" not in text:
-        return mentions
-    notes = list(_EXCHANGE_NOTE.finditer(text, start, end))
+    notes = []
+    if "=" in text or "equal" in text:
+        notes += _EXCHANGE_NOTE.finditer(text, start, end)
+    if " dollar" in text:
+        notes += _PER_DOLLAR.finditer(text, start, end)
     if not notes:
         return mentions
     kept = [m for m in mentions if not any(n.start() < m.end and m.start < n.end() for n in notes)]
     for note in notes:
-        group = "rate" if note.group("rate") else "rate2"
-        currency = "currency" if group == "rate" else "currency2"
+        rate_end = note.end("currency") if note.group("currency") else note.end("rate")
         rate = Mention(
-            note.start(group),
-            note.end(currency) if note.group(currency) else note.end(group),
-            float(note.group(group)),
-            "CNY/USD",
-            "exchange_rate",
+            note.start("rate"), rate_end, float(note.group("rate")), "CNY/USD", "exchange_rate"
         )
         rate.bound = bounds.EXACT
         kept.append(rate)
@@ -550,20 +565,22 @@ def _exchange_rates(text: str, start: int, end: int, mentions: list[Mention]) ->
     return kept
 
 
-def _change(text: str, mention: Mention, sentence_start: int, sentence_end: int) -> str:
-    """increase / decrease when the words touching the figure make it a change, else level."""
+def _change(text: str, lower: str, mention: Mention, sentence_start: int, sentence_end: int) -> str:
+    """increase / decrease when the words touching the figure make it a change, else level.
+    The patterns before the figure are tried only where a change word of the 60 characters
+    before it starts (the scans' speed)."""
     window = max(sentence_start, mention.start - 60)
-    if _UP_BEFORE.search(text, window, mention.start) or _UP_AFTER.match(
-        text, mention.end, sentence_end
-    ):
+    words = {word for word in lower[window : mention.start].split() if word in _CHANGE_WORDS}
+    starts = sorted({lower.rfind(word, window, mention.start) for word in words}, reverse=True)
+    up_before = any(_UP_BEFORE.match(text, at, mention.start) for at in starts)
+    if up_before or _UP_AFTER.match(text, mention.end, sentence_end):
         return INCREASE
-    if _DOWN_BEFORE.search(text, window, mention.start) or _DOWN_AFTER.match(
-        text, mention.end, sentence_end
-    ):
+    down_before = any(_DOWN_BEFORE.match(text, at, mention.start) for at in starts)
+    if down_before or _DOWN_AFTER.match(text, mention.end, sentence_end):
         return DECREASE
-    if _UP_BY_BEFORE.search(text, window, mention.start):
+    if any(_UP_BY_BEFORE.match(text, at, mention.start) for at in starts):
         return INCREASE
-    if _DOWN_BY_BEFORE.search(text, window, mention.start):
+    if any(_DOWN_BY_BEFORE.match(text, at, mention.start) for at in starts):
         return DECREASE
     return LEVEL
 

@@ -200,6 +200,8 @@ def _drop_overlaps(mentions: list[Mention]) -> list[Mention]:
 
 
 def _number_value(written: str) -> float:
+    if "," not in written:
+        return float(written)
     return float(written.replace(",", "").replace(" ", ""))
 
 

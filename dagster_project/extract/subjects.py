@@ -50,21 +50,18 @@ _INDUSTRY_WORDS = (
     "|Materials?|Technology|Technologies|Lightweight|Casting|Smelting|Mining|Energy|Electric"
     "|Wires?|Factory|Steel|Chemicals?|Resources|Minerals|Refining|Extrusions?|Profiles"
 )
-_INDUSTRY_NAME = re.compile(
-    rf"\b(?!(?:The|In|At|An?|Its|Their|Our|This|These|According|Among|Affected|Shares)\b)"
-    rf"(?:{_NAME_WORD}\s+){{1,3}}(?:{_INDUSTRY_WORDS})\b"
-    r"(?:\s+(?:Co|Corp|Inc|Ltd|Plc|LLC)\b\.?)?(?!\s+[A-Z&]|-)"
-)
+# Runs of two or more capitalised words: every fallback name below is one, so one scan finds
+# them all and each rule looks at a run's words and what touches it.
+_CAPITALISED_RUN = re.compile(rf"\b{_NAME_WORD}(?:[ \t\n]+{_NAME_WORD})+")
+_LEGAL_WORDS = frozenset({"Co", "Corp", "Inc", "Ltd", "Plc", "LLC"})
 # A capitalised name right before a figure in a list: ", Jinning Juke 300000 tons".
-_LIST_NAME = re.compile(
-    rf"(?:(?<=, )|(?<=\band )|(?<=: ))(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{1,2}})\s+(?=\d)"
-)
+_LIST_BEFORE = (", ", "and ", ": ")
+_DIGIT_AFTER = re.compile(r"\s+\d")
 # A capitalised name opening a sentence, then a reporting verb or an apposition.
-_OPENING_NAME = re.compile(
-    rf"(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{1,2}})(?:'s)?"
-    r"(?=,\s+(?:one\s+of|the|a|an|which|whose)\b|\s+(?:said|says|reported|reports|posted|plans"
-    r"|planned|will|agreed|expects|expected|announced|produced|produces|makes|made|sold|has|had|built"
-    r"|is|was|employs|owns|operates|shipped)\b)"
+_OPENING_AFTER = re.compile(
+    r"(?:'s)?(?:,\s+(?:one\s+of|the|a|an|which|whose)\b|\s+(?:said|says|reported|reports|posted"
+    r"|plans|planned|will|agreed|expects|expected|announced|produced|produces|makes|made|sold|has"
+    r"|had|built|is|was|employs|owns|operates|shipped)\b)"
 )
 _NOT_A_FIRM = frozenset(
     [
@@ -367,15 +364,18 @@ def _merge_short_forms(
                 short.setdefault(word, mention.entity)
     if not short:
         return found
-    pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, short)) + r")\b")
     added = []
     taken = [(m.start, m.end) for m in found]
-    for match in pattern.finditer(text, start, end):
-        if any(s < match.end() and match.start() < e for s, e in taken):
-            continue
-        added.append(
-            EntityMention(match.start(), match.end(), short[match.group(0)], False, new=True)
-        )
+    for word, entity in short.items():
+        position = text.find(word, start, end)
+        while position >= 0:
+            word_end = position + len(word)
+            bounded = not (position and text[position - 1].isalnum()) and not (
+                word_end < len(text) and text[word_end].isalnum()
+            )
+            if bounded and not any(s < word_end and position < e for s, e in taken):
+                added.append(EntityMention(position, word_end, entity, False, new=True))
+            position = text.find(word, word_end, end)
     if not added:
         return found
     return sorted(found + added, key=lambda mention: mention.start)
@@ -530,13 +530,32 @@ def company_names(
         name = " ".join(_LEGAL_SUFFIX.sub("", match.group(0)).split())
         if name:
             found.append((match.start(), match.end(), name))
-    for match in _INDUSTRY_NAME.finditer(text, start, end):
-        add(match.start(), match.end(), match.group(0))
-    for pattern in (_LIST_NAME, _OPENING_NAME):
-        for match in pattern.finditer(text, start, end):
-            if pattern is _OPENING_NAME and not _opens_sentence(text, match.start()):
-                continue
-            add(match.start("name"), match.end("name"), match.group("name"))
+    for match in _CAPITALISED_RUN.finditer(text, start, end):
+        words = match.group(0).split()
+        first = 0
+        while first < len(words) - 1 and words[first] in _NOT_A_FIRM:
+            first += 1  # "In March Xinhai Metals": the name starts after the openers
+        run_start = match.start()
+        if first:
+            run_start = text.find(words[first], match.start() + len(words[0]))
+        words = words[first:]
+        last = len(words) - 1
+        if last >= 1 and words[last] in _LEGAL_WORDS:
+            last -= 1  # "Mingtai Alloy Co said"
+        after = text[match.end() : match.end() + 1]
+        if last >= 1 and _INDUSTRY_WORD.match(words[last]) and after not in ("&", "-"):
+            add(run_start, match.end(), " ".join(words))
+        elif not 2 <= len(words) <= 3:
+            continue
+        elif _DIGIT_AFTER.match(text, match.end(), end):
+            if text[max(0, match.start() - 4) : match.start()].endswith(_LIST_BEFORE):
+                add(run_start, match.end(), " ".join(words))
+        elif (
+            first == 0
+            and _OPENING_AFTER.match(text, match.end(), end)
+            and _opens_sentence(text, match.start())
+        ):
+            add(run_start, match.end(), " ".join(words))
     found.sort()
     return found
 
