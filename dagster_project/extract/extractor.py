@@ -250,6 +250,26 @@ _PART_OF_YEAR = re.compile(
     r"|September|October|November|December)\b",
     re.IGNORECASE,
 )
+_SINCE_CLAUSE = re.compile(r"\bsince\b[^,.;\d]{0,40}?\b(?:in|of)\s+$", re.IGNORECASE)
+# A part of the year named without its year: "third-quarter revenue", "from January to June".
+_PART_WITHOUT_YEAR = (
+    (
+        "H1",
+        re.compile(
+            r"\b(?:first\s+half|first-half|H1|1H|January\s+(?:to|through)\s+June"
+            r"|January-June|first\s+six\s+months)\b",
+            re.I,
+        ),
+    ),
+    ("Q1", re.compile(r"\b(?:first[\s-]quarter|Q1|January\s+(?:to|through)\s+March)\b", re.I)),
+    ("Q2", re.compile(r"\b(?:second[\s-]quarter|Q2)\b", re.I)),
+    ("Q3", re.compile(r"\b(?:third[\s-]quarter|Q3)\b", re.I)),
+    ("Q4", re.compile(r"\b(?:fourth[\s-]quarter|Q4)\b", re.I)),
+)
+# "up 12% on the same period last year", "more than last year": a comparison, not the period.
+_COMPARED_LAST_YEAR = re.compile(
+    r"\b(?:period|than|from|over|on|against|with|versus|vs\.?)\s+last\s+year\b", re.I
+)
 _LAST_YEAR = re.compile(r"\blast\s+year\b", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(r"[,;:()，；：]")
 _MONEY_WORD = re.compile(r"\b(?:yuan|RMB|dollars?)\b|元", re.IGNORECASE)
@@ -290,6 +310,8 @@ def _extract(
                 role = "since"
             elif _FOUNDED.search(text, window, mention.start):
                 role = "founded"
+            elif _SINCE_CLAUSE.search(text, max(floor, mention.start - 48), mention.start):
+                role = "anchor"  # "since it listed in 2011": the start of something else
             token = periods.YearToken(mention.start, mention.end, int(mention.value), index, role)
             years.append(token)
             continue
@@ -638,8 +660,16 @@ def _period(
         return periods.period_label(text, chosen, sentence_start), periods.EXPLICIT
     if as_of is None:
         return None, periods.UNKNOWN
-    if _LAST_YEAR.search(text, sentence_start, sentence_end):
+    last_years = len(_LAST_YEAR.findall(text, sentence_start, sentence_end))
+    if last_years > len(_COMPARED_LAST_YEAR.findall(text, sentence_start, sentence_end)):
         return str(as_of - 1), as_of_rule
+    if "quarter" in text[sentence_start:sentence_end].lower() or any(
+        marker in text[sentence_start:sentence_end]
+        for marker in ("half", "H1", "1H", "Q1", "Q2", "Q3", "Q4", "June", "March", "six months")
+    ):
+        for part, pattern in _PART_WITHOUT_YEAR:
+            if pattern.search(text, sentence_start, sentence_end):
+                return f"{as_of}-{part}", as_of_rule
     return str(as_of), as_of_rule
 
 

@@ -362,3 +362,45 @@ def test_counts_whose_noun_comes_before_the_number(text, value):
 )
 def test_dates_codes_and_bare_numbers_stay_out(text):
     assert [c for c in extract(text) if c.unit == "count"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "period"),
+    [
+        ("The firm has paid a dividend since it listed in 2011, now 0.12 yuan a share.", "2021"),
+        ("Since the programme began in 2019, the province has paid 2.5 billion yuan.", "2021"),
+        ("Since it was put into operation in 2008, capacity grew to 250,000 tons.", "2021"),
+    ],
+)
+def test_a_year_after_since_and_a_verb_is_no_date_of_the_figure(text, period):
+    found = extract(text, published="2021-08-27")
+    assert [c.period for c in found] == [period]
+    assert all(c.unit != "year" for c in found)
+
+
+@pytest.mark.parametrize(
+    ("text", "period"),
+    [
+        ("Lanshan Cable posted third-quarter revenue of 2.38 billion yuan.", "2021-Q3"),
+        ("From January to June, output value reached 102.3 billion yuan.", "2021-H1"),
+        ("In the first half, 12 new projects started.", "2021-H1"),
+        ("First-quarter earnings per share rose 19 cents.", "2021-Q1"),
+        ("In the first nine months, revenue was 6.75 billion yuan.", "2021"),
+        ("Output value reached 1.65 trillion yuan in the first half of 2020.", "2020-H1"),
+    ],
+)
+def test_a_part_of_the_year_without_its_year_takes_the_as_of_year(text, period):
+    assert one(text, published="2021-10-28").period == period
+
+
+@pytest.mark.parametrize(
+    ("text", "period"),
+    [
+        ("Output value rose 21.4 percent over the same period last year.", "2021"),
+        ("It sold 168,000 tons, 12% more than last year.", "2021"),
+        ("Last year the plant made 90,000 tonnes.", "2020"),
+        ("It produced 1.9 million tonnes of aluminium last year.", "2020"),
+    ],
+)
+def test_last_year_as_a_comparison_is_not_the_period(text, period):
+    assert {c.period for c in extract(text, published="2021-07-22")} == {period}
