@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from conftest import list_article_text, write
 
+from dagster_project.ingest import articles
 from dagster_project.ingest.loader import load_dataset, load_source_registry
 
 ARTICLE = """---
@@ -129,3 +132,15 @@ def test_ranges_changes_and_subject_rules_reach_the_raw_table(connection, raw_di
         ("12%", None, None, "increase", "Hongtuo Industrial", "topic:new_name"),
         ("300,000 tonnes", None, None, "level", "Hongtuo Industrial", "topic:new_name"),
     ]  # fmt: skip
+
+
+def test_rows_of_an_older_extractor_are_extracted_again():
+    data = (ARTICLE.format(source_id="s") + "Output rose 5% to 300,000 tonnes.\n").encode()
+    digest = hashlib.sha256(data).hexdigest()
+    first = articles.parse(data, "articles/a.md", digest, "s", {})
+    again = articles.parse(data, "articles/a.md", digest, "s", first)
+    assert again["articles"]["status"].to_list() == ["unchanged"]
+    older = {**first, "claim_candidates": first["claim_candidates"].drop("change")}
+    redone = articles.parse(data, "articles/a.md", digest, "s", older)
+    assert redone["articles"]["status"].to_list() == ["extracted"]
+    assert redone["claim_candidates"]["change"].to_list() == ["level", "increase", "level"]

@@ -135,7 +135,7 @@ def _unchanged(
     if before.is_empty():
         return None
     candidates = previous["claim_candidates"]
-    if set(candidates.columns) != set(CANDIDATES_SCHEMA):
+    if not set(CANDIDATES_SCHEMA) <= set(candidates.columns):
         return None  # loaded by an extractor with other output fields: extract again
     candidates = candidates.filter(same)
     return {
