@@ -199,11 +199,13 @@ _GAP = (
 )
 _UP_WORDS = (
     r"up|rose|risen|rises?|gain(?:ed|s)?|climb(?:ed|s)?|increas(?:ed|es)|jump(?:ed|s)?"
-    r"|grew|grow(?:n|s)?|added|adds?|soared|surged|rallied|advanced|higher|expanded"
+    r"|grew|grow(?:n|s)?|added|adds?|soared|surged|rallied|advanced|higher|expanded|rising"
+    r"|increasing|climbing|jumping|growing|gaining|adding|soaring"
 )
 _DOWN_WORDS = (
     r"down|fell|fallen|falls?|dropped|drops?|slipped|slid|declined|declines?|decreased"
-    r"|decreases?|lost|cut|cuts|eased|shed|lower|shrank|slumped|plunged|tumbled|reduced"
+    r"|decreases?|lost|cut|cuts|eased|shed|lower|shrank|slumped|plunged|tumbled|reduced|falling"
+    r"|dropping|declining|decreasing|slipping|sliding|easing|losing|cutting|shrinking"
 )
 _UP_BEFORE = re.compile(
     rf"\b(?:(?:{_UP_WORDS})\s+(?:by\s+)?|(?:an?\s+)?(?:increase|rise|growth|gain|jump)\s+of\s+){_GAP}$",
@@ -221,9 +223,14 @@ _CHANGE_HINT_WORDS = (
     "jumped jumps grew grow grown grows added add adds soared surged rallied advanced higher "
     "expanded down fell fallen fall falls dropped drop drops slipped slid declined decline "
     "declines decreased decrease decreases lost cut cuts eased shed lower shrank slumped "
-    "plunged tumbled reduced by increase growth reduction loss"
+    "plunged tumbled reduced by increase growth reduction loss rising increasing climbing jumping "
+    "growing gaining adding soaring falling dropping declining decreasing slipping sliding "
+    "easing losing cutting shrinking"
 )
 _CHANGE_WORDS = frozenset(_CHANGE_HINT_WORDS.split())
+# Between two changes of one unit joined by "and" / "or": "up 3.9% on month and 8.2% on year",
+# "rose $31.50, or 1.4%" is not this (the units differ).
+_JOINED_CHANGE = re.compile(r"[\s,]*(?:[a-z-]+\s+){0,4}?(?:and|or)\s+(?:by\s+)?", re.IGNORECASE)
 _UP_AFTER = re.compile(r"\s+(?:more|higher|up|above)\b(?!\s+(?:than\s+)?\d)", re.IGNORECASE)
 _DOWN_AFTER = re.compile(r"\s+(?:fewer|less|lower|down|below)\b(?!\s+(?:than\s+)?\d)", re.I)
 # A past change right before a figure: "rose 17,425 tonnes to 962,650 tonnes" is a change and a
@@ -445,6 +452,14 @@ def _extract(
             change = changes.get(id(pair[0]), LEVEL)  # "grow 8% to 10%": both ends rise
         else:
             change = _change(text, lower, mention, sentence_start, sentence_end)
+        if change == LEVEL and candidates and candidates[-1].sentence_start == sentence_start:
+            previous = candidates[-1]
+            if (
+                previous.change != LEVEL
+                and previous.unit == (unit or "count")
+                and _JOINED_CHANGE.fullmatch(text, previous.end, mention.start)
+            ):
+                change = previous.change  # "up 3.9% on month and 8.2% on year"
         changes[id(mention)] = change
         previous_rate[index] = (unit, metric)
         candidates.append(

@@ -270,6 +270,12 @@ def test_superlatives_that_are_not_ranks(text):
         ("Output would fall by up to 20,000 tonnes.", ["decrease"]),
         ("Margins averaged 1,050 yuan per tonne, down from 2,400 yuan.", ["level", "level"]),
         ("Demand may grow 8% to 10% a year.", ["increase", "increase"]),
+        ("Output climbed 3.9% on month and 8.2% on year to 5.8 million tonnes.",
+         ["increase", "increase", "level"]),
+        ("Sales fell 4% in March and 6% in April.", ["decrease", "decrease"]),
+        ("Production hit 7.32million tonnes, rising 8.6 per cent.", ["level", "increase"]),
+        ("Stocks ended at 962,650 tonnes, falling 2%.", ["level", "decrease"]),
+        ("It employs 300 people and 20 engineers.", ["level", "level"]),
     ],
 )  # fmt: skip
 def test_change_and_level(text, expected):
