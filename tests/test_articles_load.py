@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from conftest import list_article_text, write
 
+from dagster_project.ingest import articles
 from dagster_project.ingest.loader import load_dataset, load_source_registry
 
 ARTICLE = """---
@@ -108,3 +111,36 @@ def test_an_article_no_source_lists_is_reported_not_loaded(connection, raw_dir):
     assert (stray.status, stray.rows_read, stray.rows_rejected) == ("unlisted", 1, 1)
     load_dataset(connection, "articles", raw_dir)
     assert statuses(connection) == {}
+
+
+def test_ranges_changes_and_subject_rules_reach_the_raw_table(connection, raw_dir):
+    list_article_text(raw_dir, "test_article", "articles/b.md")
+    body = (
+        "Hongtuo Industrial sold ingots at 15,800 to 16,300 yuan a ton. "
+        "Its output rose 12% to 300,000 tonnes.\n"
+    )
+    write(raw_dir / "articles/b.md", ARTICLE.format(source_id="test_article") + body)
+    load(connection, raw_dir)
+    rows = connection.execute(
+        "select surface, value_low, value_high, change, subject, subject_rule"
+        " from raw.claim_candidates where file = 'articles/b.md' order by span_start"
+    ).fetchall()
+    assert rows[-4:] == [
+        ("15,800", 15800.0, 16300.0, "level", "Hongtuo Industrial", "nearest_before:new_name"),
+        ("16,300 yuan a ton", 15800.0, 16300.0, "level", "Hongtuo Industrial",
+         "nearest_before:new_name"),
+        ("12%", None, None, "increase", "Hongtuo Industrial", "topic:new_name"),
+        ("300,000 tonnes", None, None, "level", "Hongtuo Industrial", "topic:new_name"),
+    ]  # fmt: skip
+
+
+def test_rows_of_an_older_extractor_are_extracted_again():
+    data = (ARTICLE.format(source_id="s") + "Output rose 5% to 300,000 tonnes.\n").encode()
+    digest = hashlib.sha256(data).hexdigest()
+    first = articles.parse(data, "articles/a.md", digest, "s", {})
+    again = articles.parse(data, "articles/a.md", digest, "s", first)
+    assert again["articles"]["status"].to_list() == ["unchanged"]
+    older = {**first, "claim_candidates": first["claim_candidates"].drop("change")}
+    redone = articles.parse(data, "articles/a.md", digest, "s", older)
+    assert redone["articles"]["status"].to_list() == ["extracted"]
+    assert redone["claim_candidates"]["change"].to_list() == ["level", "increase", "level"]

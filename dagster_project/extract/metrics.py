@@ -44,11 +44,17 @@ UNIT_DEFAULTS = {
 # a narrower id named by a word in the sentence, a capacity that became an area rate, no guess.
 YEAR_ROLE_METRICS = {"since": "start_year", "founded": "founding_year"}
 RANK = "rank"
+EXCHANGE_RATE = "exchange_rate"  # "($1 = 6.4992 yuan)"
 REFINED = {"density_ratio": ("steel", "density_ratio_to_steel")}
 RATE_METRICS = {("capacity", "m2/yr"): "area_capacity"}
 UNKNOWN = "unknown"
 RULE_METRICS = frozenset(
-    {*YEAR_ROLE_METRICS.values(), RANK, *(narrower for _word, narrower in REFINED.values())}
+    {
+        *YEAR_ROLE_METRICS.values(),
+        RANK,
+        EXCHANGE_RATE,
+        *(narrower for _word, narrower in REFINED.values()),
+    }
     | set(RATE_METRICS.values())
 )
 

@@ -28,7 +28,8 @@ from dagster_project.extract.units import (
     canonical_unit,
 )
 
-NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+# Thousands separators, also broken by a space after the comma as copy often is ("50, 000").
+NUMBER = r"(?:\d{1,3}(?:,(?: (?=\d{3}(?!\d)))?\d{3})+|\d+)(?:\.\d+)?"
 
 WORD_VALUES = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -141,6 +142,7 @@ _FRACTION_NOUN_AFTER = re.compile(
     r"|from|by|is|are|was|were)\b)[a-z]",
     re.IGNORECASE,
 )
+_MORE_OR_FEWER = re.compile(r"\s+(?:more|fewer)\b(?!\s+(?:than\s+)?\d)", re.IGNORECASE)
 _PLAN = re.compile(r"[\s-]year[\s-]plan", re.IGNORECASE)
 
 
@@ -198,7 +200,9 @@ def _drop_overlaps(mentions: list[Mention]) -> list[Mention]:
 
 
 def _number_value(written: str) -> float:
-    return float(written.replace(",", ""))
+    if "," not in written:
+        return float(written)
+    return float(written.replace(",", "").replace(" ", ""))
 
 
 def _digit_mention(text: str, match: re.Match[str], limit: int) -> Mention | None:
@@ -267,6 +271,8 @@ def _with_tail(
     scale_word = tail.group("scale")
     unit_word = tail.group("unit")
     unit, multiplier = canonical_unit(unit_word)
+    if unit_word == "Mt" and not scale_word:
+        multiplier = 1e6  # "4.2 Mt" is million tonnes; "3.96 million mt" is metric tonnes
     end = number_end
     if scale_word:
         end = tail.end("scale")
@@ -336,7 +342,12 @@ def _rank_if_ranked(
 
 
 _SUPERLATIVE_BEFORE = re.compile(r"(?:\bthe|\bits|\btheir|'s|’s)\s+$", re.IGNORECASE)
-_NOT_FIRST_BEFORE = re.compile(r"\b(?:one\s+of|among)\s+(?:the|its|their)\s+$", re.IGNORECASE)
+# "one of the largest", "some of the country's largest": not rank 1.
+_NOT_FIRST_BEFORE = re.compile(
+    r"\b(?:(?:one|some|several|many|two|three|four|five|each|any)\s+of|among)"
+    r"\s+(?:the|its|their)\s+(?:[\w-]+(?:'s|’s)\s+)?$",
+    re.IGNORECASE,
+)
 _MAKER_AFTER = re.compile(
     rf"(?:[\s-]+(?!(?:{_STOP_WORDS})\b)[A-Za-z-]+){{0,4}}?\s+(?:producers?|makers?|manufacturers?|enterprises?"
     r"|compan(?:y|ies)|suppliers?|exporters?|bases?|groups?|firms?|refiners?|smelters?|plants?"
@@ -350,7 +361,7 @@ def _superlative(text: str, start: int, end: int, limit: int) -> Mention | None:
     'the biggest shortage' (no maker named), not after an ordinal ('third largest')."""
     if not _SUPERLATIVE_BEFORE.search(text, max(0, start - 16), start):
         return None
-    if _NOT_FIRST_BEFORE.search(text, max(0, start - 24), start):
+    if _NOT_FIRST_BEFORE.search(text, max(0, start - 40), start):
         return None
     if _MAKER_AFTER.match(text, end, limit) is None:
         return None
@@ -422,5 +433,8 @@ def _word_mention(text: str, match: re.Match[str], limit: int) -> Mention | None
         text, start, end, _word_value(written), limit, integer=False, generic_plurals=False
     )
     if mention.unit is None:
+        if _MORE_OR_FEWER.match(text, mention.end, limit):
+            mention.unit = "count"  # "two more than in 2020": a count named before it
+            return mention
         return None  # "one of the", "two sides": spelled numbers count only with a unit
     return mention

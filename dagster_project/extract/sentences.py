@@ -24,6 +24,9 @@ ABBREVIATIONS = frozenset(
 )  # fmt: skip
 
 
+_LEGAL_SUFFIXES = frozenset({"ltd", "inc", "corp", "plc"})
+
+
 def split(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
     """Sentence spans of text[start:end], white space trimmed, empty sentences left out."""
     end = len(text) if end is None else end
@@ -66,4 +69,6 @@ def _period_ends_sentence(text: str, period: int, after: int, limit: int) -> boo
     word = text[word_start:period].lower()
     if word in ABBREVIATIONS:
         return False
+    if word in _LEGAL_SUFFIXES and after < limit and text[after].isdigit():
+        return False  # "..., Xinrun Casting Co., Ltd. 150,000 tons of ...": a list goes on
     return not (len(word) == 1 and word.isalpha())  # initials: "J. Smith", "U.S."

@@ -30,6 +30,8 @@ SCALES: dict[str, float] = {
     "hundred": 1e2,
     "bn": 1e9,
     "mln": 1e6,
+    "bln": 1e9,
+    "mn": 1e6,
     "亿": 1e8,
     "万": 1e4,
     "千": 1e3,
@@ -84,8 +86,9 @@ PREFIX_CURRENCY: dict[str, str] = {
 }
 
 # Units the rules of numbers.py and extractor.py write without a unit word: ranks ("No. 1",
-# "fourth-largest"), fractions in words, "since 1963" / "founded in 2006" years, cans per tonne.
-RULE_UNITS = frozenset({"rank", "ratio", "year", "cans/t"})
+# "fourth-largest"), fractions in words, "since 1963" / "founded in 2006" years, cans per tonne,
+# exchange-rate notes ("($1 = 6.4992 yuan)").
+RULE_UNITS = frozenset({"rank", "ratio", "year", "cans/t", "CNY/USD"})
 
 # What "annual capacity of 15万吨" turns a stock unit into.
 ANNUAL_UNITS = {"t": "t/yr", "m2": "m2/yr", "count": "count/yr"}
@@ -118,7 +121,7 @@ UNIT_PATTERN = (
 RATE_PATTERN = (
     r"(?:\s?/\s?|\s+(?:per|a|an|each|every)\s+)(?:metric\s+)?"
     r"(?P<rate>tonnes?|tons?|t|years?|annum|yr|吨|年|square[\s-]?met(?:er|re)s?|sq\.?\s?m|m2|㎡"
-    r"|平方米)(?![A-Za-z])"
+    r"|平方米)(?![A-Za-z])(?!\s+(?:earlier|ago|before|previously|later)\b)"
     r"|\s+(?P<annually>annually|yearly)(?![A-Za-z])"
 )
 

@@ -47,6 +47,10 @@ CANDIDATES_SCHEMA = {
     "metric": pl.String,
     "period": pl.String,
     "period_rule": pl.String,
+    "value_low": pl.Float64,  # both ends of a range, on each of its two candidates
+    "value_high": pl.Float64,
+    "change": pl.String,  # level | increase | decrease
+    "subject_rule": pl.String,  # how the subject was chosen; ":new_name" for unknown names
 }
 TABLES = {"articles": ARTICLES_SCHEMA, "claim_candidates": CANDIDATES_SCHEMA}
 HEADER_FIELDS = ("title", "publisher", "published", "url", "language")
@@ -91,6 +95,10 @@ def parse(
             "metric": candidate.metric,
             "period": candidate.period,
             "period_rule": candidate.period_rule,
+            "value_low": candidate.value_low,
+            "value_high": candidate.value_high,
+            "change": candidate.change,
+            "subject_rule": candidate.subject_rule,
         }
         for candidate in extraction.candidates
     ]
@@ -126,7 +134,10 @@ def _unchanged(
     before = articles.filter(same)
     if before.is_empty():
         return None
-    candidates = previous["claim_candidates"].filter(same)
+    candidates = previous["claim_candidates"]
+    if not set(CANDIDATES_SCHEMA) <= set(candidates.columns):
+        return None  # loaded by an extractor with other output fields: extract again
+    candidates = candidates.filter(same)
     return {
         "articles": before.with_columns(status=pl.lit("unchanged")),
         "claim_candidates": candidates,

@@ -9,7 +9,9 @@ Scores, per article and overall (micro-averaged over all figures):
 - value+unit: precision = matches / candidates, recall = matches / labels (the quality target);
 - value+unit+bound and subject: the same, counting only matches whose bound (or subject) also
   agrees;
-- metric and period: share of matches whose guessed metric (or period) equals the label's.
+- metric and period: share of matches whose guessed metric (or period) equals the label's;
+- change: share of matches whose `change` (level, increase, decrease) equals the label's, over
+  the labels that carry one (the development set's do).
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ class Score:
     subject: int = 0
     metric: int = 0
     period: int = 0
+    change: int = 0
+    change_labelled: int = 0  # matches whose label carries a change
     missed: list[dict] = field(default_factory=list)
     spurious: list[Candidate] = field(default_factory=list)
     wrong: list[tuple[dict, Candidate]] = field(default_factory=list)
@@ -52,6 +56,8 @@ class Score:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.metric += other.metric
         self.period += other.period
+        self.change += other.change
+        self.change_labelled += other.change_labelled
 
 
 def article_paths(articles_dir: Path) -> list[Path]:
@@ -96,6 +102,9 @@ def score_article(name: str, labels: list[dict], candidates: list[Candidate]) ->
         score.subject += candidate.subject == label.get("subject")
         score.metric += candidate.metric == label.get("metric")
         score.period += candidate.period == label.get("period")
+        if "change" in label:
+            score.change_labelled += 1
+            score.change += candidate.change == label["change"]
         if candidate.bound != label["bound"] or candidate.subject != label.get("subject"):
             score.wrong.append((label, candidate))
     score.spurious = [c for i, c in enumerate(candidates) if i not in used]
@@ -132,6 +141,11 @@ def format_report(scores: list[Score], overall: Score) -> str:
             f"{score.recall(score.value_unit_bound):>6.3f}  "
             f"{score.precision(score.subject):>6.3f} {score.recall(score.subject):>6.3f}  "
             f"{Score._ratio(score.metric, matched):>6.3f} "
-            f"{Score._ratio(score.period, matched):>6.3f}"
+            f"{Score._ratio(score.period, matched):>6.3f} "
+            + (
+                f"{score.change / score.change_labelled:>6.3f}"
+                if score.change_labelled
+                else "     -"
+            )
         )
     return "\n".join(lines)

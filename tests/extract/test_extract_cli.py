@@ -21,7 +21,7 @@ Its overhead conductor holds more than 35 percent of the provincial market.
 """
 
 
-def test_jsonl_has_exactly_the_twelve_fields(tmp_path):
+def test_jsonl_has_exactly_the_sixteen_fields(tmp_path):
     path = tmp_path / "cable.md"
     path.write_text(ARTICLE, encoding="utf-8")
     stream = io.StringIO()
@@ -29,7 +29,8 @@ def test_jsonl_has_exactly_the_twelve_fields(tmp_path):
     records = [json.loads(line) for line in stream.getvalue().splitlines()]
     assert OUTPUT_FIELDS == (
         "value", "unit", "surface", "start", "end", "sentence_start", "sentence_end", "bound",
-        "subject", "metric", "period", "period_rule",
+        "subject", "metric", "period", "period_rule", "value_low", "value_high", "change",
+        "subject_rule",
     )  # fmt: skip
     assert [list(record) for record in records] == [list(OUTPUT_FIELDS)] * 3
     assert [(r["value"], r["unit"], r["bound"], r["period"]) for r in records] == [

@@ -58,7 +58,11 @@ resolved as (
         metrics.metric_family,
         coalesce(metrics.metric_id is not null, false) as is_metric_known,
         candidates.period_as_written,
-        candidates.period_rule
+        candidates.period_rule,
+        candidates.value_low,
+        candidates.value_high,
+        candidates.change_kind,
+        candidates.subject_rule
     from candidates
     left join articles
         on candidates.article_path = articles.article_path

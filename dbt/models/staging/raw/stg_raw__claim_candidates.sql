@@ -23,7 +23,11 @@ renamed as (
         subject as subject_as_written,
         metric as metric_id,
         period as period_as_written,
-        period_rule
+        period_rule,
+        value_low,
+        value_high,
+        change as change_kind,
+        subject_rule
     from claim_candidates
 
 )
