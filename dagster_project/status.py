@@ -286,7 +286,8 @@ def render_status(settings: Settings, now: datetime | None = None) -> tuple[list
     checks_origin = (
         f"checks of run {publishing_run.run_id}, which published it"
         if publishing_run
-        else "checks: no run history; a published build passed every blocking check"
+        else "checks: the run that published it is not in the run history (a published build"
+        " passed every blocking check)"
     )
     lines += ["", "sources (from the published build):"]
     rows = []
