@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import fcntl
 import shutil
+from pathlib import Path
 
 import duckdb
 import pytest
 from conftest import run_alcap
 
+from dagster_project.publish.snapshot import publish_snapshot
 from dagster_project.settings import PROJECT_ROOT
 from dagster_project.status import refresh_running
 
@@ -128,3 +130,53 @@ def test_a_refresh_is_running_while_its_lock_is_held(tmp_path):
         fcntl.flock(handle, fcntl.LOCK_EX)  # as a refresh holds it
         assert refresh_running(tmp_path) is True
     assert refresh_running(tmp_path) is False  # the file stays, the lock went with its holder
+
+
+def test_each_reason_is_read_from_the_two_snapshots(refreshed, tmp_path):
+    """Publish the shipped marts twice, with edits in between that stand for each reason."""
+    warehouse = shutil.copy(refreshed / "warehouse.duckdb", tmp_path / "warehouse.duckdb")
+    snapshot = tmp_path / "serving" / "alcap.duckdb"
+    publish_snapshot(Path(warehouse), snapshot)
+    with duckdb.connect(str(warehouse)) as connection:
+        (rejected_file, rejected_line), *_ = connection.execute(
+            "select file, line from raw.rejected_rows order by file, line"
+        ).fetchall()
+        copy_claim = (
+            "insert into marts.fct_claims select * replace (? as claim_id, ? as source_id,"
+            " ? as file, ? as line) from marts.fct_claims where claim_id = ?"
+        )
+        template = "hkcd_binzhou_2024_cluster_revenue__01"
+        connection.execute(copy_claim, ["zz__fixed", template.rsplit("__", 1)[0],
+                                        rejected_file, rejected_line, template])  # fmt: skip
+        connection.execute(copy_claim, ["zz__elsewhere", "zz_new_source", "x.csv", 2, template])
+        connection.executemany(
+            "update marts.fct_cluster_output_value set reported_claim_id = ?, source_id = ?"
+            " where cluster_id = 'binzhou_aluminium_cluster' and year = ?",
+            [
+                ["zz__fixed", "hkcd_binzhou_2024_cluster_revenue", 2024],
+                ["zz__elsewhere", "zz_new_source", 2018],
+            ],
+        )
+        # The Dazhong Daily (A-) claim now reported where the Science and Technology Daily's
+        # (B+) was: a higher trust grade.
+        connection.execute(
+            "update marts.fct_market_share set share_claim_id = 'dazhong_2019_aluminium_valley__01',"
+            " source_id = 'dazhong_2019_aluminium_valley' where market_share_id like 'yuhang%'"
+        )
+        connection.execute("delete from marts.fct_cluster_output_value where year = 2021")
+        connection.execute(
+            "update marts.fct_value_added_ladder set value_added_cny_per_tonne = 0.5"
+            " where ladder_row_id = 'molten_metal_ingot|fred_palumusdm|2019'"
+        )
+    build = publish_snapshot(Path(warehouse), snapshot)
+    reasons = {
+        (row["mart"], row["figure_key"].split("|")[0], row["change_reason"])
+        for row in changes(tmp_path, build.build_id)
+    }
+    assert reasons == {
+        ("fct_cluster_output_value", "binzhou_aluminium_cluster", "rejected_row_fixed"),
+        ("fct_cluster_output_value", "binzhou_aluminium_cluster", "new_source"),
+        ("fct_cluster_output_value", "binzhou_textile_cluster", "removed"),
+        ("fct_market_share", "yuhang_special_alloy", "higher_trust"),
+        ("fct_value_added_ladder", "molten_metal_ingot", "recomputed"),
+    }
