@@ -130,6 +130,15 @@ def command_refresh(settings: Settings, arguments: argparse.Namespace) -> int:
     return 0
 
 
+def command_status(settings: Settings, arguments: argparse.Namespace) -> int:
+    """Reads the snapshot and the run history only: it never waits for a running refresh."""
+    from dagster_project.status import render_status
+
+    lines, healthy = render_status(settings)
+    print("\n".join(lines))
+    return 0 if healthy else 1
+
+
 def command_ingest(settings: Settings, arguments: argparse.Namespace) -> int:
     """The refresh job's raw group: the same assets, so ingest never drifts from refresh."""
     result = _run_job(settings, "ingest", arguments.log_level)
@@ -249,6 +258,9 @@ def build_parser() -> argparse.ArgumentParser:
     for command in (refresh, ingest):
         command.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING"])
 
+    commands.add_parser(
+        "status", help="the published build, its sources and marts, the last refresh, freshness"
+    )
     query = commands.add_parser("query", help="run SQL against the published snapshot")
     query.add_argument("sql")
 
@@ -294,6 +306,7 @@ def build_parser() -> argparse.ArgumentParser:
 COMMANDS = {
     "refresh": command_refresh,
     "ingest": command_ingest,
+    "status": command_status,
     "query": command_query,
     "sources": command_sources,
     "rejected": command_rejected,

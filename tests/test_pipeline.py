@@ -15,6 +15,7 @@ import duckdb
 import pytest
 from conftest import run_alcap
 
+from dagster_project.publish.builds import latest_build
 from dagster_project.settings import PROJECT_ROOT
 
 
@@ -165,6 +166,18 @@ def test_failed_refresh_does_not_replace_the_published_snapshot(refreshed, tmp_p
     assert "snapshot was not replaced" in result.stdout
     assert (home / "serving" / "alcap.duckdb").stat().st_mtime_ns == before
     assert os.readlink(home / "serving" / "parquet") == parquet_before, "nor the Parquet set"
+    # `alcap status` says that the published build is older than the attempt, and why it failed.
+    published = latest_build(home / "serving" / "alcap.duckdb")["build_id"]
+    status = run_alcap(home, raw, "status")
+    assert status.returncode == 1
+    assert f"published build: {published}, finished " in status.stdout
+    assert (
+        f"the last refresh FAILED: the published build ({published}) is older than this attempt"
+    ) in status.stdout
+    assert (
+        "why: check int_claims_resolved:assert_every_claim_resolves_to_an_entity_and_a_metric"
+        " failed"
+    ) in status.stdout
 
 
 def test_cli_query_prints_a_readable_table(refreshed):

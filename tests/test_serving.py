@@ -68,7 +68,7 @@ def test_snapshot_holds_only_marts_audit_tables_and_meta(snapshot):
     assert tables(snapshot) == (
         {f"marts.{name}" for name in MARTS}
         | {"raw.rejected_rows", "raw.file_loads"}
-        | {"meta.builds", "meta.build_files", "meta.build_tables"}
+        | {"meta.builds", "meta.build_files", "meta.build_tables", "meta.figure_changes"}
     )
     assert snapshot.execute(
         "select count(*) from duckdb_views() where not internal"

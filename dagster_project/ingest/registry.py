@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -26,6 +27,10 @@ REQUIRED_FIELDS = [
 ]  # fmt: skip
 _TRUST = re.compile(r"^([ABCD])([+-]?)$")
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+# How often a source publishes new figures; dbt (macros/source_stale_reason.sql) decides from it
+# when a source is stale. `once`: a one-off article or report, never stale by age.
+CADENCES = {"monthly", "quarterly", "annual", "irregular", "once"}
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # Files under raw/ that are not data: the registry itself and any folder's README.md.
 REGISTRY_FILE = "sources.yml"
 DOCUMENTATION_NAME = "README.md"
@@ -53,6 +58,8 @@ SCHEMA = {
     "series_unit": pl.String,
     "series_frequency": pl.String,
     "note": pl.String,
+    "cadence": pl.String,
+    "next_release": pl.String,
     "line": pl.Int64,
 }
 
@@ -186,6 +193,7 @@ def _validate_entry(entry: object, line: int) -> dict:
         raise ValueError(f"source {source_id}: only article sources have a text")
     if not files and not text_files:
         raise ValueError(f"source {source_id}: files must be a non-empty list of paths")
+    cadence, next_release = _freshness(entry, source_id)
     series = entry.get("series") or {}
     if file_format in {"owid_csv", "imf_csv", "fred_csv"} and not series.get("unit"):
         raise ValueError(f"source {source_id}: series sources need series.unit")
@@ -210,8 +218,32 @@ def _validate_entry(entry: object, line: int) -> dict:
         "series_unit": _text(series.get("unit")),
         "series_frequency": _text(series.get("frequency")),
         "note": _text(entry.get("note")),
+        "cadence": cadence,
+        "next_release": next_release,
         "line": line,
     }
+
+
+def _freshness(entry: dict, source_id: str) -> tuple[str | None, str | None]:
+    """The optional `cadence` and `next_release` (a day, YYYY-MM-DD) of an entry."""
+    cadence = _text(entry.get("cadence"))
+    if cadence is not None and cadence not in CADENCES:
+        raise ValueError(
+            f"source {source_id}: cadence {cadence!r} is not one of {', '.join(sorted(CADENCES))}"
+        )
+    next_release = entry.get("next_release")
+    if next_release is not None:
+        next_release = str(next_release)
+        valid = _DAY.match(next_release)
+        try:
+            valid = valid and date.fromisoformat(next_release)
+        except ValueError:
+            valid = None
+        if not valid:
+            raise ValueError(f"source {source_id}: next_release {next_release!r} is not YYYY-MM-DD")
+        if cadence == "once":
+            raise ValueError(f"source {source_id}: a source published once has no next_release")
+    return cadence, next_release
 
 
 def _paths(value: object, source_id: str, name: str) -> list[str]:

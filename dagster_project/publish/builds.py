@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project.publish import figure_changes
 from dagster_project.publish.sql_text import literal
 from dagster_project.settings import PROJECT_ROOT
 
@@ -77,6 +78,7 @@ META_TABLES = {
             "row_count": "Rows in the table in that build.",
         },
     ),
+    "figure_changes": figure_changes.TABLE,
 }
 
 # Every raw file, articles included, is in raw.file_loads.
@@ -219,6 +221,7 @@ def record_build(
         f'insert into "{target}".meta.build_tables values (?, ?, ?, ?)',
         [[build.build_id, *name.split(".", 1), rows] for name, rows in table_rows.items()],
     )
+    figure_changes.record_changes(connection, target, previous_snapshot, build.build_id)
     return build
 
 

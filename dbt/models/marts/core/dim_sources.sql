@@ -41,6 +41,12 @@ row_counts as (
 
 ),
 
+latest_periods as (
+
+    select * from {{ ref('int_source_latest_periods_found') }}
+
+),
+
 final as (
 
     select
@@ -64,12 +70,28 @@ final as (
         coalesce(claim_counts.reported_claims_count, 0) as reported_claims_count,
         coalesce(row_counts.rows_read, 0) as rows_read,
         coalesce(row_counts.rows_loaded, 0) as rows_loaded,
-        coalesce(row_counts.rows_rejected, 0) as rows_rejected
+        coalesce(row_counts.rows_rejected, 0) as rows_rejected,
+        sources.cadence,
+        sources.next_release_date,
+        latest_periods.latest_period_date,
+        {{ source_fresh_until('sources.cadence', 'latest_periods.latest_period_date') }}
+            as fresh_until_date,
+        {{ as_of_date() }} as freshness_as_of_date,
+        {{ source_stale_reason(
+            'sources.cadence', 'latest_periods.latest_period_date',
+            'sources.next_release_date', as_of_date()
+        ) }} is not null as is_stale,
+        {{ source_stale_reason(
+            'sources.cadence', 'latest_periods.latest_period_date',
+            'sources.next_release_date', as_of_date()
+        ) }} as stale_reason
     from sources
     left join claim_counts
         on sources.source_id = claim_counts.source_id
     left join row_counts
         on sources.source_id = row_counts.source_id
+    left join latest_periods
+        on sources.source_id = latest_periods.source_id
 
 )
 

@@ -29,7 +29,9 @@ renamed as (
         dataset,
         format as file_format,
         files,
-        text_files
+        text_files,
+        cadence,
+        {{ dbt.safe_cast('next_release', 'date') }} as next_release_date
     from source_registry
 
 )
