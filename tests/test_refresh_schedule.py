@@ -4,9 +4,15 @@ evaluations (build_sensor_context) over a real raw/ folder."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import signal
+import socket
+import subprocess
+import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import dagster as dg
@@ -86,3 +92,70 @@ def test_the_instance_keeps_history_under_alcap_home_one_run_at_a_time(tmp_path)
     with dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance:
         assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"
         assert Path(instance.root_directory) == settings.dagster_home
+
+
+SCHEDULES_QUERY = """
+{ repositoriesOrError { ... on RepositoryConnection { nodes {
+    schedules { name scheduleState { status } }
+    sensors { name sensorState { status } }
+} } } }
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_alcap_serve_runs_the_daemon_and_ui_with_the_schedule_on(tmp_path):
+    """`alcap serve` on 127.0.0.1: the UI answers, the schedule and sensor are running, and
+    nothing is written to the user's home directory."""
+    user_home = tmp_path / "user"
+    user_home.mkdir()
+    alcap_home = tmp_path / "alcap"
+    port = free_port()
+    inherited = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "ALCAP_HOME")}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "dagster_project.cli", "serve", "--port", str(port)],
+        env={**inherited, "HOME": str(user_home), "ALCAP_HOME": str(alcap_home)},
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        answer = None
+        deadline = time.monotonic() + 240
+        while answer is None and time.monotonic() < deadline and server.poll() is None:
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/graphql",
+                data=json.dumps({"query": SCHEDULES_QUERY}).encode(),
+                headers={"Content-Type": "application/json"},
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=10) as response:
+                    answer = json.load(response)
+            except OSError:
+                time.sleep(1)
+        assert answer is not None, "the UI did not answer"
+        (repository,) = answer["data"]["repositoriesOrError"]["nodes"]
+        assert {s["name"]: s["scheduleState"]["status"] for s in repository["schedules"]} == {
+            "daily_refresh": "RUNNING"
+        }
+        assert {s["name"]: s["sensorState"]["status"] for s in repository["sensors"]} == {
+            "raw_files_changed": "RUNNING"
+        }
+        assert server.poll() is None, "the daemon and the UI keep running"
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            output = server.communicate(timeout=60)[0]
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            output = server.communicate()[0]
+    assert server.returncode == 0, output[-3000:]
+    assert list(user_home.iterdir()) == []
+    assert (alcap_home / "dagster_home" / "dagster.yaml").exists()
+    assert "telemetry" not in output.lower()
