@@ -114,8 +114,9 @@ def command_ingest(settings: Settings, arguments: argparse.Namespace) -> int:
     except RefreshLocked as error:
         print(f"alcap ingest: {error}", file=sys.stderr)
         return 75
-    with _reader(settings, live=True) as connection:
-        print_frame(connection.sql(FILES_SQL).pl())
+    if settings.warehouse.exists():
+        with _reader(settings, live=True) as connection:
+            print_frame(connection.sql(FILES_SQL).pl())
     print(f"ingest {'succeeded' if outcome.result.success else 'FAILED'}; log {outcome.log_path}")
     return 0 if outcome.result.success else 1
 

@@ -168,7 +168,7 @@ class RefreshOutput:
             )
         if name == "extract":
             articles = self.metadata.get("raw/articles", {})
-            return f"{articles.get('rows_loaded', 0)} article rows and candidates {took}"
+            return f"{articles.get('rows_loaded', 0):,} rows from article texts {took}"
         if name == "dbt":
             return f"{self.dbt_done}/{self.dbt_total} models, seeds and tests {took}"
         if name == "checks":
