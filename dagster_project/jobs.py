@@ -71,7 +71,7 @@ def run_job(settings: Settings, name: str, verbose: bool = False) -> JobOutcome:
     run_id = str(uuid.uuid4())
     log_path = settings.home / "logs" / f"{name}-{run_id}.log"
     output = RefreshOutput([node.name for node in job.graph.nodes], log_path, verbose, sys.stdout)
-    level = "INFO" if verbose else "CRITICAL"
+    level = "DEBUG" if verbose else "CRITICAL"  # --verbose: everything the log file gets
     with dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance:
         instance.add_event_listener(run_id, output.on_event)
         try:
