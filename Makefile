@@ -50,11 +50,10 @@ browser:
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends chromium; \
 	fi
 
-# The Dagster UI on http://127.0.0.1:3000, run history kept in .alcap/dagster_home.
+# The Dagster daemon (daily schedule, raw/ sensor) and UI on http://127.0.0.1:3000, run
+# history kept in .alcap/dagster_home.
 dagster: env
-	mkdir -p .alcap/dagster_home
-	ALCAP_HOME=$(CURDIR)/.alcap DAGSTER_HOME=$(CURDIR)/.alcap/dagster_home \
-		.venv/bin/dagster dev -m dagster_project.definitions -h 127.0.0.1
+	.venv/bin/alcap serve
 
 clean:
 	rm -rf .alcap dbt/target dbt/logs

@@ -97,37 +97,10 @@ def print_frame(frame: pl.DataFrame, output_format: str = "table") -> None:
         print(f"({frame.height} rows)")
 
 
-def _run_job(settings: Settings, name: str, log_level: str):
-    """Run one job of the Definitions, report failures, and show the files as loaded."""
-    from dagster_project.jobs import run_job
-
-    result = run_job(settings, name, log_level)
-    if settings.warehouse.exists():
-        with _reader(settings, live=True) as connection:
-            print_frame(connection.sql(FILES_SQL).pl())
-    return result
-
-
 def command_refresh(settings: Settings, arguments: argparse.Namespace) -> int:
-    from dagster_project.publish.builds import latest_build
+    from dagster_project.refresh import refresh
 
-    result = _run_job(settings, "refresh", arguments.log_level)
-    published = {
-        event.asset_key.to_user_string()
-        for event in result.get_asset_materialization_events()
-        if event.asset_key
-    }
-    if "serving/snapshot" not in published:
-        print(f"refresh FAILED (the serving snapshot was not replaced): run {result.run_id}")
-        return 1
-    build = latest_build(settings.serving_snapshot)
-    print(f"build {build['build_id']} published to {settings.serving_snapshot}")
-    if not result.success:
-        print(f"refresh FAILED after publishing the snapshot (see above): run {result.run_id}")
-        return 1
-    print(f"refresh succeeded: run {result.run_id}")
-    print('next: alcap query "select * from marts.fct_cluster_output_value"')
-    return 0
+    return refresh(settings, full=arguments.full, verbose=arguments.verbose)
 
 
 def command_status(settings: Settings, arguments: argparse.Namespace) -> int:
@@ -141,9 +114,26 @@ def command_status(settings: Settings, arguments: argparse.Namespace) -> int:
 
 def command_ingest(settings: Settings, arguments: argparse.Namespace) -> int:
     """The refresh job's raw group: the same assets, so ingest never drifts from refresh."""
-    result = _run_job(settings, "ingest", arguments.log_level)
-    print(f"ingest {'succeeded' if result.success else 'FAILED'}: run {result.run_id}")
-    return 0 if result.success else 1
+    from dagster_project.jobs import run_job
+    from dagster_project.refresh_lock import RefreshLocked, refresh_lock
+
+    try:
+        with refresh_lock(settings.home):
+            outcome = run_job(settings, "ingest", arguments.verbose)
+    except RefreshLocked as error:
+        print(f"alcap ingest: {error}", file=sys.stderr)
+        return 75
+    if settings.warehouse.exists():
+        with _reader(settings, live=True) as connection:
+            print_frame(connection.sql(FILES_SQL).pl())
+    print(f"ingest {'succeeded' if outcome.result.success else 'FAILED'}; log {outcome.log_path}")
+    return 0 if outcome.result.success else 1
+
+
+def command_serve(settings: Settings, arguments: argparse.Namespace) -> int:
+    from dagster_project.serve import serve
+
+    return serve(settings, arguments.port)
 
 
 def command_query(settings: Settings, arguments: argparse.Namespace) -> int:
@@ -253,10 +243,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
-    refresh = commands.add_parser("refresh", help="full refresh through Dagster, then publish")
+    refresh = commands.add_parser("refresh", help="refresh through Dagster, then publish")
+    refresh.add_argument(
+        "--full", action="store_true", help="rebuild even if no raw file or project file changed"
+    )
     ingest = commands.add_parser("ingest", help="load raw files into DuckDB only (no dbt)")
     for command in (refresh, ingest):
-        command.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING"])
+        command.add_argument(
+            "--verbose", action="store_true", help="print Dagster's and dbt's full log live"
+        )
+    serve = commands.add_parser(
+        "serve", help="Dagster daemon and UI: the daily schedule and the raw/ sensor run"
+    )
+    serve.add_argument("--port", type=int, default=3000, help="the UI on 127.0.0.1:PORT")
 
     commands.add_parser(
         "status", help="the published build, its sources and marts, the last refresh, freshness"
@@ -307,6 +306,7 @@ COMMANDS = {
     "refresh": command_refresh,
     "ingest": command_ingest,
     "status": command_status,
+    "serve": command_serve,
     "query": command_query,
     "sources": command_sources,
     "rejected": command_rejected,

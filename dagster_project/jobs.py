@@ -1,41 +1,89 @@
 """Run a job of the Dagster definitions in this process: what `alcap refresh`, `alcap ingest`
-and `alcap publish` do, with run history under ALCAP_HOME."""
+and `alcap publish` do, with run history under ALCAP_HOME, one writer at a time."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
+import time
+import uuid
+from dataclasses import dataclass
 
 import dagster as dg
 
 from dagster_project.settings import Settings
 
 DAGSTER_YAML = """\
-# Written by alcap: run history stays here, and nothing is reported to anyone.
+# Written by alcap (dagster_project/jobs.py); rewritten when alcap changes it.
+# Nothing is reported to anyone, and run history stays here, in this folder.
 telemetry:
   enabled: false
+storage:
+  sqlite:
+    base_dir: {home}/storage
+# Runs the daemon starts (schedule, sensor) wait in a queue and run one at a time: one writer.
+run_coordinator:
+  module: dagster._core.run_coordinator
+  class: QueuedRunCoordinator
+  config:
+    max_concurrent_runs: 1
 """
 
 
-def run_job(settings: Settings, name: str, log_level: str = "INFO") -> dg.ExecuteInProcessResult:
-    """Prepare dbt's manifest, then run job `name`; print each failed step and failed check."""
+@dataclass
+class JobOutcome:
+    result: dg.ExecuteInProcessResult
+    log_path: os.PathLike
+    seconds: float
+
+
+def write_dagster_yaml(settings: Settings) -> None:
+    """The instance config under ALCAP_HOME, so Dagster writes nothing anywhere else."""
+    settings.dagster_home.mkdir(parents=True, exist_ok=True)
+    config = settings.dagster_home / "dagster.yaml"
+    text = DAGSTER_YAML.format(home=settings.dagster_home)
+    if not config.exists() or config.read_text(encoding="utf-8") != text:
+        config.write_text(text, encoding="utf-8")
+
+
+def load_definitions(settings: Settings) -> dg.Definitions:
+    """Prepare dbt's manifest (the definitions read it), then import the definitions."""
     from dagster_project.dbt_project import prepare
 
     # dbt (a child process) derives the warehouse from ALCAP_HOME, as settings.py does.
     os.environ["ALCAP_HOME"] = str(settings.home)
-    prepare()  # the definitions read dbt's manifest
+    prepare()
     from dagster_project.definitions import defs
 
-    settings.dagster_home.mkdir(parents=True, exist_ok=True)
-    config = settings.dagster_home / "dagster.yaml"
-    if not config.exists():
-        config.write_text(DAGSTER_YAML, encoding="utf-8")
+    return defs
+
+
+def run_job(settings: Settings, name: str, verbose: bool = False) -> JobOutcome:
+    """Run job `name` with one line per phase on stdout and everything in a log file; print
+    each failed step and failed check. The caller holds the refresh lock."""
+    from dagster_project.progress import RefreshOutput
+
+    started = time.monotonic()
+    defs = load_definitions(settings)
+    write_dagster_yaml(settings)
     job = defs.resolve_job_def(name)
+    run_id = str(uuid.uuid4())
+    log_path = settings.home / "logs" / f"{name}-{run_id}.log"
+    output = RefreshOutput([node.name for node in job.graph.nodes], log_path, verbose, sys.stdout)
+    level = "DEBUG" if verbose else "CRITICAL"  # --verbose: everything the log file gets
     with dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance:
-        result = job.execute_in_process(
-            instance=instance,
-            raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
-        )
+        instance.add_event_listener(run_id, output.on_event)
+        try:
+            with contextlib.redirect_stdout(output):
+                result = job.execute_in_process(
+                    instance=instance,
+                    run_id=run_id,
+                    raise_on_error=False,
+                    run_config={"loggers": {"console": {"config": {"log_level": level}}}},
+                )
+        finally:
+            output.close()
     for event in result.all_events:
         if event.is_step_failure:
             print(f"FAILED {event.step_key}: {event.event_specific_data.error.message.strip()}")
@@ -44,4 +92,4 @@ def run_job(settings: Settings, name: str, log_level: str = "INFO") -> dg.Execut
             print(
                 f"check {event.asset_key.to_user_string()}:{event.check_name}: {event.description}"
             )
-    return result
+    return JobOutcome(result, log_path, time.monotonic() - started)

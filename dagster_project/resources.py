@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Self
 
 import dagster as dg
 
+from dagster_project.refresh_lock import refresh_lock
 from dagster_project.settings import Settings, load_settings, read_postgres_url
 
 
@@ -39,3 +43,20 @@ class PostgresTarget(dg.ConfigurableResource):
 
     def url(self) -> str | None:
         return read_postgres_url()
+
+
+class RefreshLockResource(dg.ConfigurableResource):
+    """Holds $ALCAP_HOME/refresh.lock for the whole run, so that a run the daemon launches and
+    an `alcap refresh` never write the warehouse at once (see refresh_lock.py)."""
+
+    home: str
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> RefreshLockResource:
+        settings = settings or load_settings()
+        return cls(home=str(settings.home))
+
+    @contextlib.contextmanager
+    def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[Self]:
+        with refresh_lock(Path(self.home)):
+            yield self

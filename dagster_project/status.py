@@ -7,8 +7,6 @@ Dagster run history under ALCAP_HOME; whether a refresh runs now, from its lock 
 
 from __future__ import annotations
 
-import fcntl
-import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,12 +14,12 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.publish.figure_changes import FIGURES
+from dagster_project.refresh_lock import refresh_running
 from dagster_project.settings import Settings
 
 REFRESH_JOB = "refresh"
 # The marts whose reported figures meta.figure_changes follows.
 CHANGED_MARTS = {figure.mart for figure in FIGURES}
-LOCK_FILE = "refresh.lock"
 
 SOURCES_SQL = """
 with file_history as (
@@ -99,24 +97,6 @@ class RefreshRun:
     ended_at: datetime | None
     failures: list[str]
     checks: dict[str, CheckCounts]
-
-
-def refresh_running(home: Path) -> bool:
-    """True while a refresh holds $ALCAP_HOME/refresh.lock (a missing file: none runs)."""
-    lock = home / LOCK_FILE
-    try:
-        descriptor = os.open(lock, os.O_RDONLY)
-    except FileNotFoundError:
-        return False
-    try:
-        fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
-    else:
-        fcntl.flock(descriptor, fcntl.LOCK_UN)
-        return False
-    finally:
-        os.close(descriptor)
 
 
 def _utc(timestamp: float | None) -> datetime | None:

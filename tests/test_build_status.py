@@ -16,8 +16,8 @@ import pytest
 from conftest import run_alcap
 
 from dagster_project.publish.snapshot import publish_snapshot
+from dagster_project.refresh_lock import refresh_running
 from dagster_project.settings import PROJECT_ROOT
-from dagster_project.status import refresh_running
 
 EDITED_CLAIM = "stdaily_2019_aluminium_city__19"  # furniture adds 80,000 yuan per tonne
 FIGURE_MARTS = ("fct_cluster_output_value", "fct_market_share", "fct_value_added_ladder")

@@ -4,6 +4,7 @@ import dagster as dg
 
 from dagster_project.assets.dbt import alcap_dbt_models
 from dagster_project.dbt_project import dbt_project
+from dagster_project.inputs import record_published_inputs
 from dagster_project.publish.parquet import export_parquet
 from dagster_project.publish.snapshot import publish_snapshot
 from dagster_project.resources import AlcapPaths
@@ -24,6 +25,8 @@ def serving_snapshot(paths: AlcapPaths) -> dg.MaterializeResult:
     build = publish_snapshot(
         settings.warehouse, settings.serving_snapshot, dbt_project.manifest_path
     )
+    # What the build was made of, so that a refresh with the same inputs can skip.
+    record_published_inputs(settings, build.build_id)
     return dg.MaterializeResult(
         metadata={
             "build_id": build.build_id,

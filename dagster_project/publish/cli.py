@@ -28,7 +28,7 @@ def run_publish(settings: Settings, target: str) -> int:
     from dagster_project.jobs import run_job
 
     # Through Dagster, so that the publication is in the run history like a refresh's.
-    result = run_job(settings, "publish_postgres", "WARNING")
+    result = run_job(settings, "publish_postgres").result
     if not result.success:
         print(
             f"publish postgres FAILED (the published schema was not replaced): run {result.run_id}"

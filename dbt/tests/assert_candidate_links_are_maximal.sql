@@ -1,6 +1,8 @@
 -- The one-to-one link leaves no pair behind: no unlinked candidate matches an unlinked claim
 -- (macros/candidate_matches_claim.sql). A row here means the greedy match needed more rounds
 -- than var candidate_link_rounds; raise it.
+{{ config(meta={'dagster': {'ref': {'name': 'int_claim_candidates_linked'}}}) }}
+
 with candidates as (
 
     select * from {{ ref('int_claim_candidates_linked') }}

@@ -1,6 +1,8 @@
 -- Every span a claim is linked to points at real characters: it ends after it starts, its
 -- surface is as long as the span (offsets are characters of the file as read), it lies inside
 -- its sentence, and it is in an article of the claim's own source.
+{{ config(meta={'dagster': {'ref': {'name': 'fct_claims'}}}) }}
+
 select
     claims.claim_id,
     claims.candidate_id,

@@ -1,6 +1,6 @@
 -- A claim comes out in the unit its metric expects (seeds/metrics.csv canonical_unit); a
 -- mismatch usually means a wrong metric or unit in a claims file. Warns rather than fails.
-{{ config(severity='warn') }}
+{{ config(severity='warn', meta={'dagster': {'ref': {'name': 'int_claims_normalised'}}}) }}
 
 select
     claims.claim_id,

@@ -3,7 +3,7 @@
 -- (a headline label, a figure from a table) or may be written in a way the extractor does not
 -- read yet (a year it takes for a date). A claim that could link to an unlinked figure fails
 -- assert_candidate_links_are_maximal instead.
-{{ config(severity='warn') }}
+{{ config(severity='warn', meta={'dagster': {'ref': {'name': 'fct_claims'}}}) }}
 
 with articles_with_text as (
 

@@ -1,4 +1,6 @@
 -- Every row of every fact mart, and every source, names the source it came from.
+{{ config(meta={'dagster': {'ref': {'name': 'fct_claims'}}}) }}
+
 with missing as (
 
     select 'fct_claims' as mart

@@ -1,0 +1,161 @@
+"""The refresh runs on its own: the daily schedule is on by default, and the raw/ sensor asks
+for a refresh when a file's bytes change, not when a file is only touched. Real sensor
+evaluations (build_sensor_context) over a real raw/ folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import dagster as dg
+import pytest
+import yaml
+
+from dagster_project.resources import AlcapPaths
+from dagster_project.settings import PROJECT_ROOT
+
+
+@pytest.fixture(scope="module")
+def defs():
+    from dagster_project.definitions import defs
+
+    return defs
+
+
+def evaluate(sensor, raw: Path, home: Path, cursor: str | None):
+    context = dg.build_sensor_context(
+        cursor=cursor, resources={"paths": AlcapPaths(raw_dir=str(raw), home=str(home))}
+    )
+    return sensor.evaluate_tick(context)
+
+
+def test_the_sensor_follows_content_not_modification_times(defs, tmp_path):
+    raw = shutil.copytree(PROJECT_ROOT / "raw", tmp_path / "raw")
+    sensor = defs.resolve_sensor_def("raw_files_changed")
+    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+    assert sensor.job_name == "refresh"
+
+    first = evaluate(sensor, raw, tmp_path, None)
+    assert first.run_requests == [], "the first look only records the hashes"
+    assert first.cursor
+
+    claims = next((raw / "claims").glob("*.csv"))
+    later = time.time() + 3600
+    os.utime(claims, (later, later))
+    claims.write_bytes(claims.read_bytes())  # rewritten with the same bytes
+    touched = evaluate(sensor, raw, tmp_path, first.cursor)
+    assert touched.run_requests == []
+    assert touched.skip_message == "no raw file changed its content"
+
+    with claims.open("a", encoding="utf-8") as handle:
+        handle.write("\n")
+    changed = evaluate(sensor, raw, tmp_path, touched.cursor)
+    assert len(changed.run_requests) == 1
+    assert claims.name in changed.run_requests[0].tags["alcap/changed_files"]
+
+    again = evaluate(sensor, raw, tmp_path, changed.cursor)
+    assert again.run_requests == [], "one change, one request"
+
+    (raw / "claims" / "new_source.csv").write_text("claim_id\n", encoding="utf-8")
+    (raw / "claims" / ".editor-swap").write_text("not data", encoding="utf-8")
+    added = evaluate(sensor, raw, tmp_path, again.cursor)
+    assert len(added.run_requests) == 1
+    assert added.run_requests[0].tags["alcap/changed_files"] == "claims/new_source.csv"
+
+
+def test_the_daily_schedule_is_on_by_default_at_six_in_binzhou(defs):
+    schedule = defs.resolve_schedule_def("daily_refresh")
+    assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+    assert schedule.cron_schedule == "0 6 * * *"
+    assert schedule.execution_timezone == "Asia/Shanghai"
+    assert schedule.job_name == "refresh"
+
+
+def test_the_instance_keeps_history_under_alcap_home_one_run_at_a_time(tmp_path):
+    from dagster_project.jobs import write_dagster_yaml
+    from dagster_project.settings import Settings
+
+    settings = Settings(raw_dir=tmp_path / "raw", home=tmp_path / "home")
+    write_dagster_yaml(settings)
+    config = yaml.safe_load((settings.dagster_home / "dagster.yaml").read_text(encoding="utf-8"))
+    assert config["telemetry"] == {"enabled": False}
+    assert config["storage"]["sqlite"]["base_dir"].startswith(str(settings.home))
+    assert config["run_coordinator"]["config"] == {"max_concurrent_runs": 1}
+    with dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance:
+        assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"
+        assert Path(instance.root_directory) == settings.dagster_home
+
+
+SCHEDULES_QUERY = """
+{ repositoriesOrError { ... on RepositoryConnection { nodes {
+    schedules { name scheduleState { status } }
+    sensors { name sensorState { status } }
+} } } }
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_alcap_serve_runs_the_daemon_and_ui_with_the_schedule_on(tmp_path):
+    """`alcap serve` on 127.0.0.1: the UI answers, the schedule and sensor are running, and
+    nothing is written to the user's home directory."""
+    user_home = tmp_path / "user"
+    user_home.mkdir()
+    alcap_home = tmp_path / "alcap"
+    port = free_port()
+    inherited = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "ALCAP_HOME")}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "dagster_project.cli", "serve", "--port", str(port)],
+        env={**inherited, "HOME": str(user_home), "ALCAP_HOME": str(alcap_home)},
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        answer = None
+        deadline = time.monotonic() + 240
+        while answer is None and time.monotonic() < deadline and server.poll() is None:
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/graphql",
+                data=json.dumps({"query": SCHEDULES_QUERY}).encode(),
+                headers={"Content-Type": "application/json"},
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=10) as response:
+                    answer = json.load(response)
+            except OSError:
+                time.sleep(1)
+        assert answer is not None, "the UI did not answer"
+        (repository,) = answer["data"]["repositoriesOrError"]["nodes"]
+        assert {s["name"]: s["scheduleState"]["status"] for s in repository["schedules"]} == {
+            "daily_refresh": "RUNNING"
+        }
+        assert {s["name"]: s["sensorState"]["status"] for s in repository["sensors"]} == {
+            "raw_files_changed": "RUNNING"
+        }
+        assert server.poll() is None, "the daemon and the UI keep running"
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            output = server.communicate(timeout=60)[0]
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            output = server.communicate()[0]
+    assert server.returncode == 0, output[-3000:]
+    assert list(user_home.iterdir()) == []
+    assert (alcap_home / "dagster_home" / "dagster.yaml").exists()
+    assert "telemetry" not in output.lower()
