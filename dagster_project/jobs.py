@@ -89,7 +89,11 @@ def run_job(settings: Settings, name: str, verbose: bool = False) -> JobOutcome:
             print(f"FAILED {event.step_key}: {event.event_specific_data.error.message.strip()}")
     for event in result.get_asset_check_evaluations():
         if not event.passed:
+            # A WARN check (a stale source, a file that failed and kept its rows) does not block.
+            blocking = event.severity == dg.AssetCheckSeverity.ERROR
+            reason = f": {event.description}" if event.description else ""
             print(
-                f"check {event.asset_key.to_user_string()}:{event.check_name}: {event.description}"
+                f"{'FAILED' if blocking else 'warning'} check"
+                f" {event.asset_key.to_user_string()}:{event.check_name}{reason}"
             )
     return JobOutcome(result, log_path, time.monotonic() - started)
