@@ -10,6 +10,7 @@ import polars as pl
 import yaml
 
 from dagster_project.ingest.csv_file import Rejection
+from dagster_project.ingest.paths import PathError, normalise
 
 KINDS = {"article", "statistic"}
 DATASETS = {
@@ -109,8 +110,17 @@ def load_registry(path: Path) -> Registry:
         text = path.read_text(encoding="utf-8")
         node = yaml.compose(text)
         document = yaml.safe_load(text)
-    except (UnicodeDecodeError, yaml.YAMLError) as error:
-        raise RegistryError(f"{path}: cannot read the registry: {error}") from None
+    except UnicodeDecodeError as error:
+        raise RegistryError(
+            f"{path}: cannot read the registry: not UTF-8 (byte 0x{error.object[error.start]:02x} at"
+            f" offset {error.start}); save it as UTF-8"
+        ) from None
+    except yaml.YAMLError as error:
+        raise RegistryError(
+            f"{path}: cannot read the registry: not valid YAML: {_one_line(error)}"
+        ) from None
+    except RecursionError:
+        raise RegistryError(f"{path}: the registry is nested too deeply to read") from None
     if not isinstance(document, dict) or not isinstance(document.get("sources"), list):
         raise RegistryError(f"{path}: expected a mapping with a `sources:` list")
     lines = _entry_lines(node)
@@ -143,6 +153,15 @@ def load_registry(path: Path) -> Registry:
     return Registry(pl.DataFrame(rows, schema=SCHEMA), rejections)
 
 
+def _one_line(error: yaml.YAMLError) -> str:
+    """A YAML error as one line: what is wrong and where (PyYAML's own text spans lines)."""
+    if isinstance(error, yaml.MarkedYAMLError) and error.problem:
+        where = error.problem_mark or error.context_mark
+        line = f" at line {where.line + 1}, column {where.column + 1}" if where else ""
+        return f"{' '.join(error.problem.split())}{line}"
+    return " ".join(str(error).split())
+
+
 def _listings(row: dict) -> list[tuple[str, str, str]]:
     """(file, dataset, format) for every file a registry row lists."""
     listed = [(file, row["dataset"], row["format"]) for file in row["files"]]
@@ -167,6 +186,9 @@ def _validate_entry(entry: object, line: int) -> dict:
     source_id = _text(entry["id"])
     if not source_id or not re.fullmatch(r"[a-z0-9_]+", source_id):
         raise ValueError(f"source id {source_id!r} must be lower_snake_case")
+    for name in ("kind", "dataset", "format"):
+        if not isinstance(entry[name], str):
+            raise ValueError(f"source {source_id}: {name} must be a word, not {entry[name]!r}")
     if entry["kind"] not in KINDS:
         raise ValueError(f"source {source_id}: kind {entry['kind']!r} is not article or statistic")
     dataset, file_format = entry["dataset"], entry["format"]
@@ -187,6 +209,8 @@ def _validate_entry(entry: object, line: int) -> dict:
     if not files and not text_files:
         raise ValueError(f"source {source_id}: files must be a non-empty list of paths")
     series = entry.get("series") or {}
+    if not isinstance(series, dict):
+        raise ValueError(f"source {source_id}: series must be a mapping (entity, metric, unit)")
     if file_format in {"owid_csv", "imf_csv", "fred_csv"} and not series.get("unit"):
         raise ValueError(f"source {source_id}: series sources need series.unit")
     return {
@@ -215,9 +239,20 @@ def _validate_entry(entry: object, line: int) -> dict:
 
 
 def _paths(value: object, source_id: str, name: str) -> list[str]:
+    """The entry's paths in their canonical spelling; an unsafe one rejects the entry."""
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise ValueError(f"source {source_id}: {name} must be a list of paths under raw/")
-    return value
+    paths: list[str] = []
+    for item in value:
+        try:
+            path = normalise(item)
+        except PathError as error:
+            raise ValueError(f"source {source_id}: {name} entry {item!r} {error}") from None
+        if path == REGISTRY_FILE:
+            raise ValueError(f"source {source_id}: {name} entry {item!r} is the registry itself")
+        if path not in paths:
+            paths.append(path)
+    return paths
 
 
 def data_files_on_disk(raw_dir: Path) -> list[str]:
