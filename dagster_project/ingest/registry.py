@@ -112,8 +112,8 @@ def load_registry(path: Path) -> Registry:
         document = yaml.safe_load(text)
     except UnicodeDecodeError as error:
         raise RegistryError(
-            f"{path}: cannot read the registry: not UTF-8 (byte 0x{error.object[error.start]:02x} at"
-            f" offset {error.start}); save it as UTF-8"
+            f"{path}: cannot read the registry: not UTF-8 (byte"
+            f" 0x{error.object[error.start]:02x} at offset {error.start}); save it as UTF-8"
         ) from None
     except yaml.YAMLError as error:
         raise RegistryError(
