@@ -9,7 +9,7 @@ from pathlib import Path
 import polars as pl
 import yaml
 
-from dagster_project.ingest.csv_file import Rejection
+from dagster_project.ingest.csv_file import Rejection, chinese_hint, utf16_name
 from dagster_project.ingest.paths import PathError, normalise
 
 KINDS = {"article", "statistic"}
@@ -106,14 +106,22 @@ def load_registry(path: Path) -> Registry:
     """Parse sources.yml; a bad entry is rejected (with its line), the others load."""
     if not path.exists():
         raise RegistryError(f"{path}: source registry not found")
+    data = path.read_bytes()
+    if not data.strip():
+        raise RegistryError(f"{path}: cannot read the registry: the file is empty")
+    if utf16_name(data):
+        raise RegistryError(f"{path}: cannot read the registry: UTF-16-encoded; save it as UTF-8")
+    if b"\x00" in data:
+        raise RegistryError(f"{path}: cannot read the registry: looks binary (NUL bytes)")
     try:
-        text = path.read_text(encoding="utf-8")
+        text = data.decode("utf-8-sig")
         node = yaml.compose(text)
         document = yaml.safe_load(text)
     except UnicodeDecodeError as error:
         raise RegistryError(
             f"{path}: cannot read the registry: not UTF-8 (byte"
-            f" 0x{error.object[error.start]:02x} at offset {error.start}); save it as UTF-8"
+            f" 0x{error.object[error.start]:02x} at offset {error.start}){chinese_hint(data)};"
+            " save it as UTF-8"
         ) from None
     except yaml.YAMLError as error:
         raise RegistryError(
