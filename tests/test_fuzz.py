@@ -26,13 +26,13 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import list_article_text, write
+from conftest import list_article_text, run_alcap, write
 from fuzz_cases import CASE_SOURCE, FAMILIES, FORMATS, PAIRS, Case, cases
 from hypothesis import HealthCheck, given, settings
 
-from dagster_project.ingest.csv_file import utf16_name
 from dagster_project.ingest.loader import DATASET_TABLES, load_dataset, load_source_registry
 from dagster_project.ingest.registry import DATASETS, RegistryError
+from dagster_project.settings import PROJECT_ROOT
 
 FAST_EXAMPLES_PER_FAMILY = 2
 ARTICLE = "Binzhou's aluminium output value reached 330 billion yuan in 2018.\n"
@@ -146,7 +146,10 @@ def record_at(data: bytes, line: int) -> list[str]:
 
 def expected_cause(data: bytes) -> list[str]:
     """The words a whole-file message must hold, from what the bytes plainly are."""
-    if utf16_name(data):
+    halves = (data[0:64:2].count(0), data[1:64:2].count(0))
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or (
+        len(data) >= 8 and max(halves) > 0.4 * len(data[:64])
+    ):
         return ["utf-16"]
     if not data.strip():
         return ["empty"] if not data else ["empty|white space"]
@@ -447,3 +450,63 @@ def test_every_family_and_format_is_generated():
     formats = {file_format for _, file_format in PAIRS}
     assert formats == {*FORMATS, "registry"}
     assert set(FAMILIES) == {family for family, _ in PAIRS}
+
+
+def test_refresh_through_the_cli_survives_bad_files(refreshed, tmp_path):
+    """One `alcap refresh` of the shipped raw/ with bad files of several kinds dropped in: it
+    publishes, each bad file is reported with its real cause, and nothing outside raw/ leaks."""
+    home = tmp_path / "home"
+    shutil.copytree(refreshed, home, ignore=shutil.ignore_patterns("dagster_home"))
+    raw = shutil.copytree(PROJECT_ROOT / "raw", tmp_path / "raw")
+    secret = write(tmp_path / "outside" / "secret.csv", "SECRET-OUTSIDE-RAW\n")
+    claims = "claim_id,subject,product,market_scope,metric,period,value,unit,bound,source_id,location_note\n"
+    write(
+        raw / "claims/bad_utf16.csv",
+        (claims + "a,b,,,output_value,2019,5,%,exact,bad_utf16,x\n").encode("utf-16"),
+    )
+    write(
+        raw / "claims/bad_gbk.csv",
+        (claims + "a,滨州,,,output_value,2019,5,%,exact,bad_gbk,x\n").encode("gbk"),
+    )
+    (raw / "claims/bad_link.csv").symlink_to(secret)
+    entries = ""
+    for source_id, files in [
+        ("bad_utf16", "[claims/bad_utf16.csv]"),
+        ("bad_gbk", "[claims/bad_gbk.csv]"),
+        ("bad_link", "[claims/bad_link.csv]"),
+        ("bad_escape", "[../../../../etc/passwd]"),
+    ]:
+        entries += (
+            f"  - id: {source_id}\n    kind: article\n    publisher: x\n    title: x\n"
+            "    url: http://x.invalid\n    published: 2020\n    retrieved: 2026-11-29\n"
+            "    licence: x\n    trust: C\n    dataset: article_claims\n    format: claims_csv\n"
+            f"    files: {files}\n"
+        )
+    registry = raw / "sources.yml"
+    registry.write_text(registry.read_text("utf-8").rstrip("\n") + "\n" + entries, "utf-8")
+    result = run_alcap(home, raw, "refresh")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "Traceback" not in result.stdout + result.stderr
+    with duckdb.connect(str(home / "serving" / "alcap.duckdb"), read_only=True) as published:
+        loads = dict(
+            published.execute(
+                "select file, status || ': ' || coalesce(error, '') from raw.file_loads"
+            ).fetchall()
+        )
+        published_text = repr(
+            published.execute(
+                "select * from raw.file_loads union all by name select * from raw.rejected_rows"
+            ).fetchall()
+        )
+        registry_reasons = [
+            reason
+            for (reason,) in published.execute(
+                "select reason from raw.rejected_rows where file = 'sources.yml'"
+            ).fetchall()
+        ]
+    assert "UTF-16" in loads["claims/bad_utf16.csv"]
+    assert "GBK" in loads["claims/bad_gbk.csv"] and "UTF-8" in loads["claims/bad_gbk.csv"]
+    assert "outside raw/" in loads["claims/bad_link.csv"]
+    assert any("bad_escape" in reason and "leaves raw/" in reason for reason in registry_reasons)
+    assert "SECRET" not in published_text and "root:" not in published_text
+    assert loads["claims/dazhong_2019_aluminium_valley.csv"] == "loaded: "
