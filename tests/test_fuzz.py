@@ -27,11 +27,13 @@ from pathlib import Path
 import duckdb
 import pytest
 from conftest import list_article_text, run_alcap, write
-from fuzz_cases import CASE_SOURCE, FAMILIES, FORMATS, PAIRS, Case, cases
+from fuzz_cases import CASE_SOURCE, ENTRY, FAMILIES, FORMATS, PAIRS, Case, cases
 from hypothesis import HealthCheck, given, settings
 
 from dagster_project.ingest.loader import DATASET_TABLES, load_dataset, load_source_registry
 from dagster_project.ingest.registry import DATASETS, RegistryError
+from dagster_project.ingest.series import parse_year
+from dagster_project.ingest.units import parse_number, parse_period
 from dagster_project.settings import PROJECT_ROOT
 
 FAST_EXAMPLES_PER_FAMILY = 2
@@ -510,3 +512,101 @@ def test_refresh_through_the_cli_survives_bad_files(refreshed, tmp_path):
     assert any("bad_escape" in reason and "leaves raw/" in reason for reason in registry_reasons)
     assert "SECRET" not in published_text and "root:" not in published_text
     assert loads["claims/dazhong_2019_aluminium_valley.csv"] == "loaded: "
+
+
+# ---- the bugs the harness found, one focused test each ----------------------------------
+
+
+@pytest.mark.parametrize("written", ["５０", "５,０００", "٥٠"])
+def test_non_ascii_digits_are_rejected_not_read_as_numbers(written):
+    """`\\d` and float() take full-width and other scripts' digits: ５０ loaded as 50."""
+    with pytest.raises(ValueError, match="non-ASCII"):
+        parse_number(written)
+    with pytest.raises(ValueError):
+        parse_period("２０１９")
+    with pytest.raises(ValueError):
+        parse_year("２０１４")
+
+
+def test_number_too_large_for_a_double_is_rejected():
+    with pytest.raises(ValueError, match="too large"):
+        parse_number("1e309")
+    assert parse_number("1e308") == 1e308
+
+
+REGISTRY_ENTRY_BREAKS = [
+    ("  kind: statistic\n", "  kind: [statistic]\n", "kind must be a word"),
+    ("  dataset: exchange_rates\n", "  dataset: {a: 1}\n", "dataset must be a word"),
+    ("  format: fred_csv\n", "  format: [fred_csv]\n", "format must be a word"),
+    ("  series: {unit: CNY/USD}\n", "  series: [unit]\n", "series must be a mapping"),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "reason"), REGISTRY_ENTRY_BREAKS)
+def test_registry_entry_of_wrong_type_is_rejected_not_a_crash(
+    raw_dir, connection, old, new, reason
+):
+    """A list or mapping where a word was expected raised TypeError / AttributeError."""
+    registry = raw_dir / "sources.yml"
+    before = registry.read_text("utf-8")
+    registry.write_text(before + ENTRY.replace(old, new), "utf-8")
+    result = load_source_registry(connection, raw_dir)
+    [(file, rejection)] = result.rejections
+    assert file == "sources.yml" and rejection.reason.startswith(f"source fuzz_entry: {reason}")
+    assert rejection.line == before.count("\n") + 1
+
+
+@pytest.mark.parametrize(
+    ("addition", "cause"),
+    [
+        ("- id: [unclosed\n", "not valid YAML: expected ',' or ']'"),
+        (
+            "  note: !!python/object/apply:os.system ['echo']\n",
+            "not valid YAML: could not determine",
+        ),
+    ],
+)
+def test_registry_yaml_error_is_one_line(raw_dir, connection, addition, cause):
+    """PyYAML's message spans several lines and quotes the file; ours is one line."""
+    registry = raw_dir / "sources.yml"
+    registry.write_text(registry.read_text("utf-8") + addition, "utf-8")
+    with pytest.raises(RegistryError) as raised:
+        load_source_registry(connection, raw_dir)
+    message = str(raised.value)
+    assert "\n" not in message and cause in message and "sources.yml" in message
+    assert re.search(r"at line \d+, column \d+", message)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_utf16_is_named_not_called_binary(raw_dir, connection, encoding):
+    text = (raw_dir / "claims/test_article.csv").read_text("utf-8")
+    (raw_dir / "claims/test_article.csv").write_bytes(text.encode(encoding))
+    (raw_dir / "articles").mkdir()
+    (raw_dir / "articles/a.md").write_bytes(ARTICLE.encode(encoding))
+    list_article_text(raw_dir, "test_second_article", "articles/a.md")
+    load_source_registry(connection, raw_dir)
+    claims = load_dataset(connection, "article_claims", raw_dir).failed_files
+    articles = load_dataset(connection, "articles", raw_dir).failed_files
+    for failed in (claims, articles):
+        assert "UTF-16-encoded, not UTF-8" in failed[0].error and "binary" not in failed[0].error
+    registry = raw_dir / "sources.yml"
+    registry.write_bytes(registry.read_text("utf-8").encode(encoding))
+    with pytest.raises(RegistryError, match="UTF-16"):
+        load_source_registry(connection, raw_dir)
+
+
+def test_gbk_is_named_with_a_hint(raw_dir, connection):
+    gbk = "claim_id,subject,product,market_scope,metric,period,value,unit,bound,source_id,location_note\n"
+    gbk += "t1__01,滨州,,,output_value,2018,330,亿元,exact,test_article,x\n"
+    (raw_dir / "claims/test_article.csv").write_bytes(gbk.encode("gbk"))
+    load_source_registry(connection, raw_dir)
+    load_dataset(connection, "article_claims", raw_dir)
+    reasons = connection.execute(
+        "select reason from raw.rejected_rows where file = 'claims/test_article.csv'"
+    ).fetchall()
+    assert reasons == [
+        (
+            "line is not valid UTF-8 (byte 0xb1 at position 7); it reads as GBK/GB 18030"
+            " (Chinese Windows)",
+        )
+    ]
