@@ -87,7 +87,7 @@ def claims_rows(draw) -> list[list[str]]:
                 str(draw(years)), value, unit, "exact", CASE_SOURCE, draw(words),
             ]
         )  # fmt: skip
-    return [CLAIMS_COLUMNS, *rows]
+    return [list(CLAIMS_COLUMNS), *rows]
 
 
 @st.composite
@@ -373,3 +373,58 @@ def cases(registry: str, pairs: list[tuple[str, str]] = PAIRS) -> st.SearchStrat
         return csv_case(family, file_format)
 
     return st.sampled_from(pairs).flatmap(build)
+
+
+def known_cases(registry: str) -> list[Case]:
+    """Cases that broke the loader once (the fast subset always runs them)."""
+    header = ",".join(CLAIMS_COLUMNS) + "\n"
+
+    def claims(cells: str, encoding: str = "utf-8") -> bytes:
+        return (header + f"{CASE_SOURCE}__00,{cells},exact,{CASE_SOURCE},x\n").encode(encoding)
+
+    def entry(old: str, new: str) -> bytes:
+        return (registry.rstrip("\n") + "\n" + ENTRY.replace(old, new)).encode("utf-8")
+
+    article = "滨州 330 billion yuan in 2018.\n"
+    return [
+        Case(
+            "full_width_digits",
+            "claims_csv",
+            claims("a,,,output_value,2019,５０,%"),
+            frozenset({2}),
+        ),
+        Case(
+            "full_width_digits",
+            "claims_csv",
+            claims("a,,,output_value,２０１９,5,%"),
+            frozenset({2}),
+        ),
+        Case(
+            "extreme_numbers",
+            "fred_csv",
+            b"observation_date,FUZZ\n2019-01-01,1e309\n",
+            frozenset({2}),
+        ),
+        Case("malformed_yaml", "registry", entry("  title: Fuzz\n", "  title: [unclosed\n")),
+        Case("wrong_types", "registry", entry("  kind: statistic\n", "  kind: [statistic]\n")),
+        Case("wrong_types", "registry", entry("  series: {unit: CNY/USD}\n", "  series: [unit]\n")),
+        Case(
+            "yaml_tags", "registry", entry("  title: Fuzz\n", "  title: !!python/name:os.system\n")
+        ),
+        Case(
+            "registry_paths",
+            "registry",
+            entry("[statistics/", "[../../../../etc/passwd, statistics/"),
+        ),
+        Case("registry_paths", "registry", entry("[statistics/fred", "['./statistics//fred")),
+        Case("utf16_encoded", "claims_csv", claims("a,,,output_value,2019,5,%", "utf-16")),
+        Case("utf16_encoded", "registry", registry.encode("utf-16-le")),
+        Case(
+            "gbk_encoded",
+            "claims_csv",
+            claims("滨州,,,output_value,2019,5,%", "gbk"),
+            frozenset({2}),
+        ),
+        Case("utf16_encoded", "article_text", article.encode("utf-16")),
+        Case("gbk_encoded", "article_text", article.encode("gbk")),
+    ]
