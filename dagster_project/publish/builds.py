@@ -82,8 +82,8 @@ META_TABLES = {
 RAW_FILES_SQL = """
 select file, dataset, sha256, status from {catalog}.raw.file_loads
 union all
-select article_path, 'articles', article_sha256, status from {catalog}.raw.articles
-where article_path not in (select file from {catalog}.raw.file_loads)
+select file, 'articles', article_sha256, status from {catalog}.raw.articles
+where file not in (select file from {catalog}.raw.file_loads)
 """
 
 
