@@ -86,14 +86,14 @@ select
     cast(case when sources.dataset in ('article_claims', 'point_statistics')
          then sources.claims_count else coalesce(series_rows.rows_loaded, 0) end as bigint)
         as rows_loaded,
-    cast(coalesce(sources.rejected_rows_count, 0) as bigint) as rows_quarantined
+    cast(coalesce(sources.rows_rejected, 0) as bigint) as rows_quarantined
 from marts.dim_sources as sources
 left join series_rows on series_rows.source_id = sources.source_id
 order by sources.trust_rank desc, sources.source_id
 """
 LOADS_WITHOUT_FILE_LOADS_SQL = """
 select source_id, trust_grade, trust_rank, cast(coalesce(claims_count, 0) as bigint) as rows_loaded,
-       cast(coalesce(rejected_rows_count, 0) as bigint) as rows_quarantined
+       cast(coalesce(rows_rejected, 0) as bigint) as rows_quarantined
 from marts.dim_sources order by trust_rank desc, source_id
 """
 SPREAD_SQL = """
