@@ -519,6 +519,12 @@ def test_refresh_through_the_cli_survives_bad_files(refreshed, tmp_path):
                 "select * from raw.file_loads union all by name select * from raw.rejected_rows"
             ).fetchall()
         )
+        gbk_reasons = [
+            reason
+            for (reason,) in published.execute(
+                "select reason from raw.rejected_rows where file = 'claims/bad_gbk.csv'"
+            ).fetchall()
+        ]
         registry_reasons = [
             reason
             for (reason,) in published.execute(
@@ -526,7 +532,10 @@ def test_refresh_through_the_cli_survives_bad_files(refreshed, tmp_path):
             ).fetchall()
         ]
     assert "UTF-16" in loads["claims/bad_utf16.csv"]
-    assert "GBK" in loads["claims/bad_gbk.csv"] and "UTF-8" in loads["claims/bad_gbk.csv"]
+    assert loads["claims/bad_gbk.csv"] == "loaded_with_rejections: "  # its header is ASCII
+    assert gbk_reasons == [
+        "line is not valid UTF-8 (byte 0xb1 at position 2); it reads as GBK/GB 18030 (Chinese Windows)"
+    ]
     assert "outside raw/" in loads["claims/bad_link.csv"]
     assert any("bad_escape" in reason and "leaves raw/" in reason for reason in registry_reasons)
     assert "SECRET" not in published_text and "root:" not in published_text
