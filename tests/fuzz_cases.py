@@ -20,7 +20,7 @@ CLAIMS_COLUMNS = [
 CASE_SOURCE = "fuzz_case"
 # Where each format's case file goes, its dataset, and the registry lines it needs.
 FORMATS = {
-    "claims_csv": ("claims/zz_fuzz_case.csv", "article_claims", "article", {}),
+    "claims_csv": ("claims/aa_fuzz_case.csv", "article_claims", "article", {}),
     "owid_csv": ("statistics/owid_fuzz_case.csv", "production_series", "statistic", {"unit": "kt"}),
     "imf_csv": ("statistics/imf_fuzz_case.csv", "price_series", "statistic", {"unit": "USD/t"}),
     "fred_csv": ("statistics/fred_FUZZ.csv", "exchange_rates", "statistic", {"unit": "CNY/USD"}),
@@ -397,6 +397,12 @@ def known_cases(registry: str) -> list[Case]:
             "full_width_digits",
             "claims_csv",
             claims("a,,,output_value,２０１９,5,%"),
+            frozenset({2}),
+        ),
+        Case(  # a claim id another source's file already has
+            "duplicate_ids",
+            "claims_csv",
+            (header + "t1__01,a,,,output_value,2019,5,%,exact,fuzz_case,x\n").encode(),
             frozenset({2}),
         ),
         Case(

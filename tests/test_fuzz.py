@@ -638,3 +638,27 @@ def test_gbk_is_named_with_a_hint(raw_dir, connection):
             " (Chinese Windows)",
         )
     ]
+
+
+def test_a_new_file_reusing_claim_ids_does_not_take_them_from_another_source(raw_dir, connection):
+    """Files were read in path order, so a new `claims/aa_*.csv` repeating `t1__01` took the
+    id and the older source's row was rejected instead."""
+    load_source_registry(connection, raw_dir)
+    load_dataset(connection, "article_claims", raw_dir)
+    registry = raw_dir / "sources.yml"
+    registry.write_text(registry.read_text("utf-8") + case_entry("claims_csv"), "utf-8")
+    claims = "claim_id,subject,product,market_scope,metric,period,value,unit,bound,source_id,location_note\n"
+    write(
+        raw_dir / FORMATS["claims_csv"][0],
+        claims + "t1__01,a,,,output_value,2019,5,%,exact,fuzz_case,x\n",
+    )
+    load_source_registry(connection, raw_dir)
+    load_dataset(connection, "article_claims", raw_dir)
+    owner = connection.execute(
+        "select file, value from raw.article_claims where claim_id = 't1__01'"
+    ).fetchall()
+    assert owner == [("claims/test_article.csv", 330.0)]
+    reasons = connection.execute(
+        "select reason from raw.rejected_rows where file = 'claims/aa_fuzz_case.csv'"
+    ).fetchall()
+    assert reasons == [("duplicate claim_id t1__01 (first at claims/test_article.csv:2)",)]

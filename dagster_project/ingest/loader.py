@@ -253,6 +253,20 @@ def _existing_tables(connection: duckdb.DuckDBPyConnection, dataset: str) -> set
     return existing
 
 
+def _loaded_before(connection: duckdb.DuckDBPyConnection, dataset: str) -> set[str]:
+    """The dataset's files that the last load loaded (fully or with rejections)."""
+    exists = connection.execute(
+        "select count(*) from information_schema.tables"
+        " where table_schema = 'raw' and table_name = 'file_loads'"
+    ).fetchall()[0][0]
+    if not exists:
+        return set()
+    rows = connection.execute(
+        "select file from raw.file_loads where dataset = ? and status like 'loaded%'", [dataset]
+    ).fetchall()
+    return {file for (file,) in rows}
+
+
 def _previous_rows(connection: duckdb.DuckDBPyConnection, dataset: str) -> dict[str, pl.DataFrame]:
     """The last load's rows, for formats that carry unchanged files over (articles)."""
     if dataset != "articles":
@@ -276,7 +290,13 @@ def load_dataset(connection: duckdb.DuckDBPyConnection, dataset: str, raw_dir: P
     frames = {table: [pl.DataFrame(schema=schema)] for table, schema in tables.items()}
     seen_claim_ids: dict[str, str] = {}
     previous = _previous_rows(connection, dataset)
-    for file, source_ids in sorted(registry.files_of(dataset).items()):
+    # Files that loaded last time go first: a new file reusing their claim ids is the one whose
+    # rows are rejected as duplicates, so adding a file never takes rows from another source.
+    loaded_before = _loaded_before(connection, dataset)
+    files = sorted(
+        registry.files_of(dataset).items(), key=lambda i: (i[0] not in loaded_before, i[0])
+    )
+    for file, source_ids in files:
         sources = [sources_by_id[s] for s in source_ids]
         data = None
         try:
