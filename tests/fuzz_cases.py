@@ -332,10 +332,19 @@ ENTRY_BREAKS = {
 }  # fmt: skip
 
 
+PATH_PIECES = [
+    "statistics", "fred_FUZZ.csv", "/", "//", "./", "../", "..", "\\", " ", "claims", "/etc",
+    "passwd", "C:", "~", "%2e%2e/", "\t", "sources.yml", ".hidden",
+]  # fmt: skip
+
+
 @st.composite
 def registry_case(draw, family: str, registry: str) -> Case:
     entry = ENTRY
-    if family in ENTRY_BREAKS:
+    if family == "registry_paths" and draw(st.booleans()):
+        path = "".join(draw(st.lists(st.sampled_from(PATH_PIECES), min_size=1, max_size=8)))
+        entry = ENTRY.replace("[statistics/fred_FUZZ.csv]", "['" + path.replace("'", "''") + "']")
+    elif family in ENTRY_BREAKS:
         line = draw(st.sampled_from(ENTRY_BREAKS[family]))
         key = line.strip().split(":")[0]
         if key == "id":  # the entry's first line

@@ -322,9 +322,16 @@ def check_registry(outcome: Outcome, connection, case: Case, error: str | None) 
     entry = connection.execute(
         "select files from raw.source_registry where source_id = 'fuzz_entry'"
     ).fetchall()
-    if entry and entry[0][0] != ["statistics/fred_FUZZ.csv"]:
-        outcome.lost += 1
-        outcome.notes.append(f"fuzz_entry loaded with files {entry[0][0]}")
+    for path in entry[0][0] if entry else []:
+        parts = path.split("/")
+        if (
+            path.startswith("/")
+            or "\\" in path
+            or {"..", ".", ""} & set(parts)
+            or path != path.strip()
+        ):
+            outcome.lost += 1
+            outcome.notes.append(f"fuzz_entry loaded with a path not in canonical form: {path!r}")
     if not entry and not reasons and b"fuzz_entry" in case.data and rejected == 0:
         outcome.notes.append("fuzz_entry neither loaded nor rejected")
         outcome.lost += 1
@@ -567,6 +574,7 @@ REGISTRY_ENTRY_BREAKS = [
     ("  dataset: exchange_rates\n", "  dataset: {a: 1}\n", "dataset must be a word"),
     ("  format: fred_csv\n", "  format: [fred_csv]\n", "format must be a word"),
     ("  series: {unit: CNY/USD}\n", "  series: [unit]\n", "series must be a mapping"),
+    ("  trust: B\n", "  trust: !!int 3\n", "trust '3' is not A, B, C or D"),  # named no source
 ]
 
 

@@ -209,7 +209,10 @@ def _validate_entry(entry: object, line: int) -> dict:
         if (entry[name] is not None or name == "retrieved") and not _DATE.match(str(entry[name])):
             raise ValueError(f"source {source_id}: {name} {entry[name]!r} is not YYYY[-MM[-DD]]")
     grade = _text(entry["trust"]) or ""
-    rank = trust_rank(grade)
+    try:
+        rank = trust_rank(grade)
+    except ValueError as error:
+        raise ValueError(f"source {source_id}: {error}") from None
     files = _paths(entry["files"], source_id, "files")
     text_files = _paths(entry.get("text") or [], source_id, "text")
     if text_files and entry["kind"] != "article":
