@@ -32,6 +32,8 @@ def everything_stored(connection) -> str:
         "claims\\x.csv",
         ".\\claims\\x.csv",
         "claims/./x.csv",
+        "claims/x.csv /",  # normalises to `claims/x.csv `: found by the fuzz harness
+        "\tclaims/x.csv\t/ ",
     ],
 )
 def test_equivalent_spellings_normalise_to_one(spelling):

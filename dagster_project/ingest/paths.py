@@ -25,12 +25,14 @@ def normalise(entry: str) -> str:
         raise PathError("holds a NUL byte")
     if any(character in entry for character in "\r\n"):
         raise PathError("holds a line break")
-    text = entry.strip().replace("\\", "/")
-    if not text:
-        raise PathError("is empty")
-    if text.startswith("/") or _DRIVE.match(text):
-        raise PathError("is absolute; give a path relative to raw/")
-    normal = posixpath.normpath(text)
+    text, normal = None, entry.replace("\\", "/")
+    while normal != text:  # `x.csv /` normalises to `x.csv `: strip again until nothing changes
+        text = normal.strip()
+        if not text:
+            raise PathError("is empty")
+        if text.startswith("/") or _DRIVE.match(text):
+            raise PathError("is absolute; give a path relative to raw/")
+        normal = posixpath.normpath(text)
     if normal == ".." or normal.startswith("../"):
         raise PathError("leaves raw/ (`..`)")
     if normal == ".":
