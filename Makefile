@@ -8,7 +8,7 @@ UV := $(TOOLS)/bin/uv
 export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: run test test-postgres lint env dagster clean browser
+.PHONY: run test test-postgres lint env dagster clean browser fuzz
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -49,6 +49,12 @@ browser:
 		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends chromium; \
 	fi
+
+# Malformed raw files at scale through the loader (tests/test_fuzz.py): FUZZ_EXAMPLES random
+# cases, then a table of case families x tried / handled / lost rows / traceback / unclear message.
+FUZZ_EXAMPLES ?= 1000
+fuzz: env
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) .venv/bin/pytest tests/test_fuzz.py -k fuzz_many -q -s
 
 # The Dagster daemon (daily schedule, raw/ sensor) and UI on http://127.0.0.1:3000, run
 # history kept in .alcap/dagster_home.

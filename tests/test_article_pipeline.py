@@ -39,7 +39,7 @@ def home_and_raw(tmp_path_factory) -> tuple[Path, Path]:
     shutil.copytree(PROJECT_ROOT / "raw", raw)
     (raw / "articles").mkdir(exist_ok=True)
     (raw / "articles" / "notes.md").write_text(ARTICLE, encoding="utf-8")
-    (raw / "articles" / "broken.md").write_bytes(b"\xff\xfe\x00binary")
+    (raw / "articles" / "broken.md").write_bytes(b"\x89PNG\x00binary")
     list_article_text(raw, SOURCE, "articles/notes.md")
     list_article_text(raw, "dazhong_2019_aluminium_valley", "articles/broken.md")
     home = root / "home"

@@ -77,7 +77,7 @@ def test_a_failing_article_keeps_its_last_rows_and_fails_alone(connection, raw_d
     before = candidates(connection)
     assert len(before) == 2
 
-    write(raw_dir / "articles/b.md", b"\xff\xfe\x00 binary")
+    write(raw_dir / "articles/b.md", b"\x89PNG\x00 binary")
     result = load(connection, raw_dir)
     status, read, loaded, rejected, error = file_load(connection, "articles/b.md")
     assert (status, read, loaded, rejected) == ("failed", 1, 0, 1)

@@ -12,7 +12,7 @@ import polars as pl
 
 from dagster_project.extract.articles import ArticleError, parse_article
 from dagster_project.extract.extractor import extract_article
-from dagster_project.ingest.csv_file import FileError
+from dagster_project.ingest.csv_file import FileError, chinese_hint, utf16_name
 
 ARTICLES_SCHEMA = {
     "file": pl.String,
@@ -63,10 +63,14 @@ def parse(
     carried = _unchanged(file, sha256, source_id, previous)
     if carried is not None:
         return carried
+    encoding = utf16_name(data)
+    if encoding:
+        raise FileError(f"article is {encoding}-encoded, not UTF-8; save it as UTF-8")
     try:
         article = parse_article(data, file)
     except ArticleError as error:
-        raise FileError(error.reason) from None
+        hint = chinese_hint(data) if error.reason.startswith("not UTF-8") else ""
+        raise FileError(error.reason + hint) from None
     extraction = extract_article(article)
     warnings = list(extraction.warnings)
     header_source = article.header.get("source_id")

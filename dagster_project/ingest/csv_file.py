@@ -38,6 +38,26 @@ class CsvRecords:
         return self.rows.height + len({r.line for r in self.rejections})
 
 
+def utf16_name(data: bytes) -> str | None:
+    """ "UTF-16" when the bytes are UTF-16 text (a byte-order mark, or every other byte NUL)."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "UTF-16"
+    sample = data[:512]
+    even, odd = sample[0::2], sample[1::2]
+    if len(sample) >= 4 and (even.count(0) > 0.8 * len(even) or odd.count(0) > 0.8 * len(odd)):
+        return "UTF-16"
+    return None
+
+
+def chinese_hint(data: bytes) -> str:
+    """A hint when bytes that are not UTF-8 read as GBK (GB 18030), the usual Chinese encoding."""
+    try:
+        data.decode("gb18030")
+    except UnicodeDecodeError:
+        return ""
+    return "; it reads as GBK/GB 18030 (Chinese Windows)"
+
+
 def _decoded_lines(data: bytes, rejections: list[Rejection]) -> Iterator[tuple[int, str]]:
     """Yield (line number, text) for each physical line; undecodable lines become rejections."""
     for number, raw_line in enumerate(data.splitlines(keepends=True), start=1):
@@ -47,7 +67,7 @@ def _decoded_lines(data: bytes, rejections: list[Rejection]) -> Iterator[tuple[i
             if number == 1:
                 raise FileError(
                     f"header is not valid UTF-8 (byte 0x{raw_line[error.start]:02x} "
-                    f"at position {error.start}); save the file as UTF-8"
+                    f"at position {error.start}){chinese_hint(data)}; save the file as UTF-8"
                 ) from None
             rejections.append(
                 Rejection(
@@ -55,7 +75,7 @@ def _decoded_lines(data: bytes, rejections: list[Rejection]) -> Iterator[tuple[i
                     column_name=None,
                     value=raw_line.decode("utf-8", errors="replace").rstrip("\r\n"),
                     reason=f"line is not valid UTF-8 (byte 0x{raw_line[error.start]:02x} "
-                    f"at position {error.start})",
+                    f"at position {error.start}){chinese_hint(raw_line)}",
                 )
             )
 
@@ -64,6 +84,9 @@ def read_csv_records(data: bytes, expected_columns: list[str] | None = None) -> 
     """Read a file's bytes; check the header against `expected_columns` (order free, exact set)."""
     if not data.strip():
         raise FileError("file is empty")
+    encoding = utf16_name(data)
+    if encoding:
+        raise FileError(f"file is {encoding}-encoded, not UTF-8; save it as UTF-8")
     if b"\x00" in data[:4096]:
         raise FileError("file looks binary (NUL bytes), not CSV text")
     if data.startswith(b"\xef\xbb\xbf"):

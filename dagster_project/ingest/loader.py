@@ -18,11 +18,13 @@ import polars as pl
 
 from dagster_project.ingest import articles, claims_csv, monthly_csv, owid_csv, series
 from dagster_project.ingest.csv_file import FileError, Rejection, read_csv_records
+from dagster_project.ingest.paths import PathError, outside_reason, read_inside
 from dagster_project.ingest.registry import (
     DATASETS,
     REGISTRY_FILE,
     TEXT_FORMAT,
     Registry,
+    RegistryError,
     data_files_on_disk,
     load_registry,
 )
@@ -143,6 +145,8 @@ def _record(connection: duckdb.DuckDBPyConnection, dataset: str, result: Dataset
 def load_source_registry(connection: duckdb.DuckDBPyConnection, raw_dir: Path) -> DatasetLoad:
     """sources.yml → raw.source_registry; files on disk that no source lists → failed rows."""
     registry_path = raw_dir / REGISTRY_FILE
+    if outside_reason(raw_dir, REGISTRY_FILE):
+        raise RegistryError(f"{registry_path} {outside_reason(raw_dir, REGISTRY_FILE)}")
     registry = load_registry(registry_path)  # a broken registry raises: keep the old one
     listed = registry.listed_files()
     result = DatasetLoad(REGISTRY_DATASET, [], [])
@@ -161,8 +165,14 @@ def load_source_registry(connection: duckdb.DuckDBPyConnection, raw_dir: Path) -
     for file in data_files_on_disk(raw_dir):
         if file in listed:
             continue
+        try:
+            data = read_inside(raw_dir, file) or b""
+        except PathError as error:  # never read, not even for its hash
+            reason = f"{file} {error}"
+            result.files.append(FileLoad(file, None, 0, 0, 0, "unlisted", reason))
+            result.rejections.append((file, Rejection(0, None, None, reason)))
+            continue
         reason = f"{file} is not listed by any source in raw/sources.yml"
-        data = (raw_dir / file).read_bytes()
         file_format = TEXT_FORMAT if file.startswith("articles/") else "csv"
         count = _rows_in_failed_file(file_format, data)
         result.files.append(FileLoad(file, _sha256(data), count, 0, count, "unlisted", reason))
@@ -216,6 +226,11 @@ def _parse_file(
     return {dataset: frame}, rejections, records.rows_read
 
 
+def _entry(source: dict) -> str:
+    """Where a file is listed: the registry entry a user has to fix."""
+    return f"listed at {REGISTRY_FILE} line {source['line']} (source {source['source_id']}),"
+
+
 def _one_source_only(sources: list[dict], what: str) -> str:
     names = ", ".join(source["source_id"] for source in sources)
     return f"{what} belongs to one source, not to {names}"
@@ -236,6 +251,20 @@ def _existing_tables(connection: duckdb.DuckDBPyConnection, dataset: str) -> set
         if columns == {*schema, "loaded_at"}:
             existing.add(table)
     return existing
+
+
+def _loaded_before(connection: duckdb.DuckDBPyConnection, dataset: str) -> set[str]:
+    """The dataset's files that the last load loaded (fully or with rejections)."""
+    exists = connection.execute(
+        "select count(*) from information_schema.tables"
+        " where table_schema = 'raw' and table_name = 'file_loads'"
+    ).fetchall()[0][0]
+    if not exists:
+        return set()
+    rows = connection.execute(
+        "select file from raw.file_loads where dataset = ? and status like 'loaded%'", [dataset]
+    ).fetchall()
+    return {file for (file,) in rows}
 
 
 def _previous_rows(connection: duckdb.DuckDBPyConnection, dataset: str) -> dict[str, pl.DataFrame]:
@@ -261,11 +290,20 @@ def load_dataset(connection: duckdb.DuckDBPyConnection, dataset: str, raw_dir: P
     frames = {table: [pl.DataFrame(schema=schema)] for table, schema in tables.items()}
     seen_claim_ids: dict[str, str] = {}
     previous = _previous_rows(connection, dataset)
-    for file, source_ids in sorted(registry.files_of(dataset).items()):
-        path = raw_dir / file
+    # Files that loaded last time go first: a new file reusing their claim ids is the one whose
+    # rows are rejected as duplicates, so adding a file never takes rows from another source.
+    loaded_before = _loaded_before(connection, dataset)
+    files = sorted(
+        registry.files_of(dataset).items(), key=lambda i: (i[0] not in loaded_before, i[0])
+    )
+    for file, source_ids in files:
         sources = [sources_by_id[s] for s in source_ids]
-        data = path.read_bytes() if path.is_file() else None
+        data = None
         try:
+            try:
+                data = read_inside(raw_dir, file)
+            except PathError as error:
+                raise FileError(f"{_entry(sources[0])} {error}") from None
             if data is None:
                 raise FileError("file not found")
             parsed, rejections, rows_read = _parse_file(

@@ -10,7 +10,8 @@ from pathlib import Path
 import polars as pl
 import yaml
 
-from dagster_project.ingest.csv_file import Rejection
+from dagster_project.ingest.csv_file import Rejection, chinese_hint, utf16_name
+from dagster_project.ingest.paths import PathError, normalise
 
 KINDS = {"article", "statistic"}
 DATASETS = {
@@ -112,12 +113,29 @@ def load_registry(path: Path) -> Registry:
     """Parse sources.yml; a bad entry is rejected (with its line), the others load."""
     if not path.exists():
         raise RegistryError(f"{path}: source registry not found")
+    data = path.read_bytes()
+    if not data.strip():
+        raise RegistryError(f"{path}: cannot read the registry: the file is empty")
+    if utf16_name(data):
+        raise RegistryError(f"{path}: cannot read the registry: UTF-16-encoded; save it as UTF-8")
+    if b"\x00" in data:
+        raise RegistryError(f"{path}: cannot read the registry: looks binary (NUL bytes)")
     try:
-        text = path.read_text(encoding="utf-8")
+        text = data.decode("utf-8-sig")
         node = yaml.compose(text)
         document = yaml.safe_load(text)
-    except (UnicodeDecodeError, yaml.YAMLError) as error:
-        raise RegistryError(f"{path}: cannot read the registry: {error}") from None
+    except UnicodeDecodeError as error:
+        raise RegistryError(
+            f"{path}: cannot read the registry: not UTF-8 (byte"
+            f" 0x{error.object[error.start]:02x} at offset {error.start}){chinese_hint(data)};"
+            " save it as UTF-8"
+        ) from None
+    except yaml.YAMLError as error:
+        raise RegistryError(
+            f"{path}: cannot read the registry: not valid YAML: {_one_line(error)}"
+        ) from None
+    except RecursionError:
+        raise RegistryError(f"{path}: the registry is nested too deeply to read") from None
     if not isinstance(document, dict) or not isinstance(document.get("sources"), list):
         raise RegistryError(f"{path}: expected a mapping with a `sources:` list")
     lines = _entry_lines(node)
@@ -150,6 +168,15 @@ def load_registry(path: Path) -> Registry:
     return Registry(pl.DataFrame(rows, schema=SCHEMA), rejections)
 
 
+def _one_line(error: yaml.YAMLError) -> str:
+    """A YAML error as one line: what is wrong and where (PyYAML's own text spans lines)."""
+    if isinstance(error, yaml.MarkedYAMLError) and error.problem:
+        where = error.problem_mark or error.context_mark
+        line = f" at line {where.line + 1}, column {where.column + 1}" if where else ""
+        return f"{' '.join(error.problem.split())}{line}"
+    return " ".join(str(error).split())
+
+
 def _listings(row: dict) -> list[tuple[str, str, str]]:
     """(file, dataset, format) for every file a registry row lists."""
     listed = [(file, row["dataset"], row["format"]) for file in row["files"]]
@@ -174,6 +201,9 @@ def _validate_entry(entry: object, line: int) -> dict:
     source_id = _text(entry["id"])
     if not source_id or not re.fullmatch(r"[a-z0-9_]+", source_id):
         raise ValueError(f"source id {source_id!r} must be lower_snake_case")
+    for name in ("kind", "dataset", "format"):
+        if not isinstance(entry[name], str):
+            raise ValueError(f"source {source_id}: {name} must be a word, not {entry[name]!r}")
     if entry["kind"] not in KINDS:
         raise ValueError(f"source {source_id}: kind {entry['kind']!r} is not article or statistic")
     dataset, file_format = entry["dataset"], entry["format"]
@@ -186,7 +216,10 @@ def _validate_entry(entry: object, line: int) -> dict:
         if (entry[name] is not None or name == "retrieved") and not _DATE.match(str(entry[name])):
             raise ValueError(f"source {source_id}: {name} {entry[name]!r} is not YYYY[-MM[-DD]]")
     grade = _text(entry["trust"]) or ""
-    rank = trust_rank(grade)
+    try:
+        rank = trust_rank(grade)
+    except ValueError as error:
+        raise ValueError(f"source {source_id}: {error}") from None
     files = _paths(entry["files"], source_id, "files")
     text_files = _paths(entry.get("text") or [], source_id, "text")
     if text_files and entry["kind"] != "article":
@@ -195,6 +228,8 @@ def _validate_entry(entry: object, line: int) -> dict:
         raise ValueError(f"source {source_id}: files must be a non-empty list of paths")
     cadence, next_release = _freshness(entry, source_id)
     series = entry.get("series") or {}
+    if not isinstance(series, dict):
+        raise ValueError(f"source {source_id}: series must be a mapping (entity, metric, unit)")
     if file_format in {"owid_csv", "imf_csv", "fred_csv"} and not series.get("unit"):
         raise ValueError(f"source {source_id}: series sources need series.unit")
     return {
@@ -247,9 +282,20 @@ def _freshness(entry: dict, source_id: str) -> tuple[str | None, str | None]:
 
 
 def _paths(value: object, source_id: str, name: str) -> list[str]:
+    """The entry's paths in their canonical spelling; an unsafe one rejects the entry."""
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise ValueError(f"source {source_id}: {name} must be a list of paths under raw/")
-    return value
+    paths: list[str] = []
+    for item in value:
+        try:
+            path = normalise(item)
+        except PathError as error:
+            raise ValueError(f"source {source_id}: {name} entry {item!r} {error}") from None
+        if path == REGISTRY_FILE:
+            raise ValueError(f"source {source_id}: {name} entry {item!r} is the registry itself")
+        if path not in paths:
+            paths.append(path)
+    return paths
 
 
 def data_files_on_disk(raw_dir: Path) -> list[str]:

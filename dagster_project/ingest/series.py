@@ -38,7 +38,7 @@ def parse_month_start(text: str) -> tuple[date]:
 
 def parse_year(text: str) -> tuple[date]:
     value = text.strip()
-    if not value.isdigit() or not 1800 <= int(value) <= 2100:
+    if not (value.isascii() and value.isdigit()) or not 1800 <= int(value) <= 2100:
         raise ValueError(f"year {text!r} is not a year between 1800 and 2100")
     return (date(int(value), 1, 1),)
 

@@ -8,6 +8,7 @@ only its curatable units come out, anything else is an unknown unit, which the l
 
 from __future__ import annotations
 
+import math
 import re
 
 from dagster_project import vocabulary
@@ -106,21 +107,29 @@ def _scaled_word(text: str) -> tuple[float, str] | None:
     return None
 
 
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
-_GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+# ASCII digits only: `\d` alone would also take full-width (５０) and other scripts' digits.
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$", re.ASCII)
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$", re.ASCII)
 
 
 def parse_number(text: str) -> float:
     """A number as written, thousands separators allowed; raise ValueError otherwise."""
     value = text.strip()
+    if not value.isascii() and any(character.isdigit() for character in value):
+        raise ValueError(f"not a number: {text!r} has non-ASCII (e.g. full-width) digits")
     if _GROUPED.match(value):
         value = value.replace(",", "")
     if not _NUMBER.match(value):
         raise ValueError(f"not a number: {text!r}")
-    return float(value)
+    number = float(value)
+    if math.isinf(number):
+        raise ValueError(f"number {text!r} is too large")
+    return number
 
 
-_PERIOD = re.compile(r"^(\d{4})(?:-(0[1-9]|1[0-2]|Q[1-4]|H[12])(?:\.\.(0[1-9]|1[0-2]))?)?$")
+_PERIOD = re.compile(
+    r"^(\d{4})(?:-(0[1-9]|1[0-2]|Q[1-4]|H[12])(?:\.\.(0[1-9]|1[0-2]))?)?$", re.ASCII
+)
 
 
 def parse_period(text: str) -> tuple[int, int | None, str, int, int]:

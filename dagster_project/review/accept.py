@@ -17,6 +17,7 @@ import duckdb
 from dagster_project import vocabulary
 from dagster_project.ingest import claims_csv
 from dagster_project.ingest.loader import read_registry
+from dagster_project.ingest.paths import PathError, normalise, outside_reason
 from dagster_project.ingest.units import parse_period, parse_unit
 
 
@@ -105,7 +106,15 @@ def claims_file_for(connection: duckdb.DuckDBPyConnection, raw_dir: Path, source
             f"source {source_id!r} lists no article_claims file in raw/sources.yml;"
             " add `files: [claims/<source_id>.csv]` to its entry"
         )
-    return raw_dir / matches[0]
+    try:
+        relative = normalise(matches[0])
+    except PathError as error:
+        raise AcceptError(f"source {source_id!r}: claims file {matches[0]!r} {error}") from None
+    # Checked before anything is written: a link out of raw/ must not let us write elsewhere.
+    reason = outside_reason(raw_dir, relative)
+    if reason:
+        raise AcceptError(f"source {source_id!r}: claims file {relative} {reason}")
+    return raw_dir / relative
 
 
 def append_claims(path: Path, rows: list[dict[str, str]]) -> list[str]:

@@ -1,0 +1,61 @@
+"""Paths under raw/: one spelling per file, and nothing outside raw/ is ever opened.
+
+Registry entries are normalised (`./claims/x.csv`, `claims//x.csv`, `claims/../claims/x.csv`,
+surrounding spaces and backslashes all become `claims/x.csv`) so that equal paths match.
+Absolute paths, paths that climb out of raw/, NUL bytes and symbolic links that lead out of
+raw/ are refused before anything is opened; the reason never quotes a file's contents.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from pathlib import Path
+
+_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+class PathError(ValueError):
+    """A path that may not be used; str() says what is wrong with it, in one line."""
+
+
+def normalise(entry: str) -> str:
+    """The canonical relative POSIX spelling of a registry path, or PathError."""
+    if "\x00" in entry:
+        raise PathError("holds a NUL byte")
+    if any(character in entry for character in "\r\n"):
+        raise PathError("holds a line break")
+    text, normal = None, entry.replace("\\", "/")
+    while normal != text:  # `x.csv /` normalises to `x.csv `: strip again until nothing changes
+        text = normal.strip()
+        if not text:
+            raise PathError("is empty")
+        if text.startswith("/") or _DRIVE.match(text):
+            raise PathError("is absolute; give a path relative to raw/")
+        normal = posixpath.normpath(text)
+    if normal == ".." or normal.startswith("../"):
+        raise PathError("leaves raw/ (`..`)")
+    if normal == ".":
+        raise PathError("names raw/ itself, not a file")
+    return normal
+
+
+def outside_reason(raw_dir: Path, relative: str) -> str | None:
+    """Why `raw_dir/relative` may not be opened (it resolves outside raw/), or None."""
+    root = raw_dir.resolve()
+    try:
+        target = (root / relative).resolve()
+    except (OSError, RuntimeError):  # a symbolic link loop
+        return "is a symbolic link that never resolves (a loop)"
+    if target != root and root not in target.parents:
+        return "resolves outside raw/ through a symbolic link; not opened"
+    return None
+
+
+def read_inside(raw_dir: Path, relative: str) -> bytes | None:
+    """The bytes of a file under raw/ (None if there is none); PathError if it leads outside."""
+    reason = outside_reason(raw_dir, relative)
+    if reason:
+        raise PathError(reason)
+    path = raw_dir / relative
+    return path.read_bytes() if path.is_file() else None
