@@ -490,10 +490,13 @@ def test_every_family_and_format_is_generated():
 
 def test_refresh_through_the_cli_survives_bad_files(refreshed, tmp_path):
     """One `alcap refresh` of the shipped raw/ with bad files of several kinds dropped in: it
-    publishes, each bad file is reported with its real cause, and nothing outside raw/ leaks."""
+    publishes, each bad file is reported with its real cause, nothing outside raw/ leaks, and a
+    file that loaded before and now fails keeps its last rows in the marts."""
     home = tmp_path / "home"
     shutil.copytree(refreshed, home, ignore=shutil.ignore_patterns("dagster_home"))
     raw = shutil.copytree(PROJECT_ROOT / "raw", tmp_path / "raw")
+    (raw / "claims" / "stdaily_2019_aluminium_city.csv").write_bytes(b"\x00\x01 not a csv")
+    (raw / "claims" / "stray.csv").write_text("claim_id\n", encoding="utf-8")
     secret = write(tmp_path / "outside" / "secret.csv", "SECRET-OUTSIDE-RAW\n")
     claims = "claim_id,subject,product,market_scope,metric,period,value,unit,bound,source_id,location_note\n"
     write(
@@ -555,6 +558,15 @@ def test_refresh_through_the_cli_survives_bad_files(refreshed, tmp_path):
     assert any("bad_escape" in reason and "leaves raw/" in reason for reason in registry_reasons)
     assert "SECRET" not in published_text and "root:" not in published_text
     assert loads["claims/dazhong_2019_aluminium_valley.csv"] == "loaded: "
+    stdaily = loads["claims/stdaily_2019_aluminium_city.csv"]
+    assert stdaily.startswith("failed: ") and "file looks binary" in stdaily
+    assert "kept 25 rows from the previous load" in stdaily
+    assert loads["claims/stray.csv"].startswith("unlisted: claims/stray.csv is not listed")
+    with duckdb.connect(str(home / "serving" / "alcap.duckdb"), read_only=True) as published:
+        ((kept,),) = published.execute(
+            "select count(*) from marts.fct_claims where source_id = 'stdaily_2019_aluminium_city'"
+        ).fetchall()
+    assert kept == 25
 
 
 # ---- the bugs the harness found, one focused test each ----------------------------------

@@ -232,31 +232,3 @@ def test_cli_sources_counts_add_up_to_the_files(refreshed, snapshot):
     assert point.height > 10 and point["rows_read"].max() < read / 2, (
         "a shared file is split by source"
     )
-
-
-def test_a_bad_file_does_not_stop_the_refresh_and_keeps_its_last_rows(refreshed, tmp_path):
-    """An article's claims file replaced by garbage: the refresh still publishes, the file is
-    reported as failed, and its previously loaded claims stay in the marts."""
-    home = tmp_path / "home"
-    shutil.copytree(refreshed, home, ignore=shutil.ignore_patterns("dagster_home"))
-    raw = tmp_path / "raw"
-    shutil.copytree(PROJECT_ROOT / "raw", raw)
-    (raw / "claims" / "stdaily_2019_aluminium_city.csv").write_bytes(b"\x00\x01 not a csv")
-    (raw / "claims" / "stray.csv").write_text("claim_id\n", encoding="utf-8")
-    result = run_alcap(home, raw, "refresh")
-    assert result.returncode == 0, result.stdout[-3000:]
-    with duckdb.connect(str(home / "serving" / "alcap.duckdb"), read_only=True) as published:
-        loads = dict(
-            published.execute(
-                "select file, status || ': ' || coalesce(error, '') from raw.file_loads"
-            ).fetchall()
-        )
-        kept = published.execute(
-            "select count(*) from marts.fct_claims where source_id = 'stdaily_2019_aluminium_city'"
-        ).fetchone()[0]
-    assert loads["claims/stdaily_2019_aluminium_city.csv"].startswith("failed: ")
-    assert "file looks binary" in loads["claims/stdaily_2019_aluminium_city.csv"]
-    assert "kept 25 rows from the previous load" in loads["claims/stdaily_2019_aluminium_city.csv"]
-    assert loads["claims/stray.csv"].startswith("unlisted: claims/stray.csv is not listed")
-    assert loads["claims/dazhong_2019_aluminium_valley.csv"] == "loaded: "
-    assert kept == 25
