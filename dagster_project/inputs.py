@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.ingest.registry import REGISTRY_FILE, data_files_on_disk
+from dagster_project.publish.builds import latest_build
 from dagster_project.settings import PROJECT_ROOT, Settings
 
 STATE_FILE = "last_build_inputs.json"
@@ -25,7 +26,12 @@ PROJECT_FILES = ("dbt/dbt_project.yml", "dbt/profiles.yml", "uv.lock")
 
 
 def sha256_of(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """SHA-256 of a file, read in blocks (Parquet exports and raw files may be large)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def raw_file_hashes(raw_dir: Path) -> dict[str, str]:
@@ -52,18 +58,14 @@ def project_fingerprint(root: Path = PROJECT_ROOT) -> str:
 
 def published_build_inputs(settings: Settings) -> tuple[str, dict[str, str | None]] | None:
     """The newest published build's id and raw file hashes, or None without a snapshot."""
-    if not settings.serving_snapshot.exists():
+    build = latest_build(settings.serving_snapshot)
+    if build is None:
         return None
     with duckdb.connect(str(settings.serving_snapshot), read_only=True) as connection:
-        row = connection.execute(
-            "select build_id from meta.builds order by finished_at desc limit 1"
-        ).fetchone()
-        if row is None:
-            return None
         files = connection.execute(
-            "select file, sha256 from meta.build_files where build_id = ?", [row[0]]
+            "select file, sha256 from meta.build_files where build_id = ?", [build["build_id"]]
         ).fetchall()
-    return row[0], dict(files)
+    return build["build_id"], dict(files)
 
 
 def record_published_inputs(settings: Settings, build_id: str) -> None:

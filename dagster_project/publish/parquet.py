@@ -8,7 +8,6 @@ The folder of the previous build stays until the next export, for readers still 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -16,18 +15,11 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project.inputs import sha256_of
 from dagster_project.publish.builds import latest_build
 from dagster_project.publish.sql_text import literal, quote
 
 MANIFEST = "manifest.json"
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def export_parquet(snapshot: Path, link: Path) -> dict:
