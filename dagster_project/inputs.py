@@ -1,9 +1,9 @@
 """What a build is made of: every raw file's SHA-256 and a fingerprint of the project's code.
 
-A refresh whose inputs equal those of the last published build would publish the same marts, so
-`alcap refresh` skips it (`--full` rebuilds anyway). The raw hashes of a build are in the
-snapshot's meta.build_files; the project fingerprint, which the snapshot does not carry, is
-kept beside it in $ALCAP_HOME/last_build_inputs.json, written when the build is published.
+refresh_plan.py compares them with the inputs of the last published build to decide what a
+refresh rebuilds. The raw hashes of a build are in the snapshot's meta.build_files; the project's
+(each dbt model and seed file, and one fingerprint of the rest), which the snapshot does not
+carry, are kept beside it in $ALCAP_HOME/last_build_inputs.json, written when it is published.
 """
 
 from __future__ import annotations
@@ -40,8 +40,7 @@ def raw_file_hashes(raw_dir: Path) -> dict[str, str]:
     return {file: sha256_of(raw_dir / file) for file in files if (raw_dir / file).is_file()}
 
 
-def project_fingerprint(root: Path = PROJECT_ROOT) -> str:
-    """One SHA-256 over the path and bytes of every project file that shapes a build."""
+def _project_files(root: Path) -> list[Path]:
     paths = [root / name for name in PROJECT_FILES]
     for folder in PROJECT_FOLDERS:
         paths += [
@@ -49,44 +48,67 @@ def project_fingerprint(root: Path = PROJECT_ROOT) -> str:
             for path in (root / folder).rglob("*")
             if path.is_file() and "__pycache__" not in path.parts
         ]
+    return sorted(path for path in paths if path.is_file())
+
+
+def _is_node_file(relative: str) -> bool:
+    """A file that defines one dbt model or seed: a change selects that node, not everything."""
+    return (relative.startswith("dbt/models/") and relative.endswith(".sql")) or (
+        relative.startswith("dbt/seeds/") and relative.endswith(".csv")
+    )
+
+
+def node_file_hashes(root: Path = PROJECT_ROOT) -> dict[str, str]:
+    """SHA-256 of every dbt model's SQL and every seed, by path under the project root."""
+    files = {path.relative_to(root).as_posix(): path for path in _project_files(root)}
+    return {name: sha256_of(path) for name, path in files.items() if _is_node_file(name)}
+
+
+def other_project_fingerprint(root: Path = PROJECT_ROOT) -> str:
+    """One SHA-256 over the path and bytes of every other project file that shapes a build:
+    Python code, macros, tests, YAML (a test or config change is not one node's change)."""
     digest = hashlib.sha256()
-    for path in sorted(p for p in paths if p.is_file()):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-        digest.update(sha256_of(path).encode())
+    for path in _project_files(root):
+        name = path.relative_to(root).as_posix()
+        if not _is_node_file(name):
+            digest.update(name.encode() + b"\0")
+            digest.update(sha256_of(path).encode())
     return digest.hexdigest()
 
 
 def published_build_inputs(settings: Settings) -> tuple[str, dict[str, str | None]] | None:
     """The newest published build's id and raw file hashes, or None without a snapshot."""
-    build = latest_build(settings.serving_snapshot)
-    if build is None:
-        return None
-    with duckdb.connect(str(settings.serving_snapshot), read_only=True) as connection:
-        files = connection.execute(
-            "select file, sha256 from meta.build_files where build_id = ?", [build["build_id"]]
-        ).fetchall()
+    try:
+        build = latest_build(settings.serving_snapshot)
+        if build is None:
+            return None
+        with duckdb.connect(str(settings.serving_snapshot), read_only=True) as connection:
+            files = connection.execute(
+                "select file, sha256 from meta.build_files where build_id = ?",
+                [build["build_id"]],
+            ).fetchall()
+    except duckdb.Error:
+        return None  # an older snapshot layout: rebuild
     return build["build_id"], dict(files)
 
 
 def record_published_inputs(settings: Settings, build_id: str) -> None:
-    """Remember the project fingerprint of the build just published (atomically)."""
-    state = {"build_id": build_id, "project_sha256": project_fingerprint()}
+    """Remember the project files of the build just published (atomically)."""
+    state = {
+        "build_id": build_id,
+        "other_project_sha256": other_project_fingerprint(),
+        "node_files": node_file_hashes(),
+    }
     path = settings.home / STATE_FILE
     temporary = path.with_name(path.name + ".new")
     temporary.write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")
     os.replace(temporary, path)
 
 
-def unchanged_build(settings: Settings) -> str | None:
-    """The id of the published build if the raw files and project equal its inputs, else None."""
+def read_published_state(settings: Settings) -> dict | None:
+    """What record_published_inputs wrote, or None (missing, unreadable, older layout)."""
     try:
-        published = published_build_inputs(settings)
         state = json.loads((settings.home / STATE_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError, duckdb.Error):
-        return None  # no snapshot, no state, or an older snapshot layout: rebuild
-    if published is None:
+    except (OSError, ValueError):
         return None
-    build_id, files = published
-    if state.get("build_id") != build_id or state.get("project_sha256") != project_fingerprint():
-        return None
-    return build_id if files == raw_file_hashes(settings.raw_dir) else None
+    return state if isinstance(state, dict) and "node_files" in state else None

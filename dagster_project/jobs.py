@@ -9,10 +9,14 @@ import sys
 import time
 import uuid
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import dagster as dg
 
 from dagster_project.settings import Settings
+
+if TYPE_CHECKING:
+    from dagster_project.refresh_plan import RefreshPlan
 
 DAGSTER_YAML = """\
 # Written by alcap (dagster_project/jobs.py); rewritten when alcap changes it.
@@ -59,20 +63,42 @@ def load_definitions(settings: Settings) -> dg.Definitions:
     return defs
 
 
-def run_job(settings: Settings, name: str, verbose: bool = False) -> JobOutcome:
+def open_instance(settings: Settings) -> dg.DagsterInstance:
+    write_dagster_yaml(settings)
+    return dg.DagsterInstance.from_config(str(settings.dagster_home))
+
+
+def last_refresh_succeeded(settings: Settings) -> bool:
+    from dagster_project.refresh_plan import last_refresh_succeeded as succeeded
+
+    with open_instance(settings) as instance:
+        return succeeded(instance)
+
+
+def run_job(
+    settings: Settings, name: str, verbose: bool = False, plan: RefreshPlan | None = None
+) -> JobOutcome:
     """Run job `name` with one line per phase on stdout and everything in a log file; print
-    each failed step and failed check. The caller holds the refresh lock."""
+    each failed step and failed check. With a plan, run only what it selects (and say so).
+    The caller holds the refresh lock."""
     from dagster_project.progress import RefreshOutput
+    from dagster_project.refresh_plan import describe, selected_keys
 
     started = time.monotonic()
     defs = load_definitions(settings)
-    write_dagster_yaml(settings)
     job = defs.resolve_job_def(name)
+    graph = defs.resolve_asset_graph()
+    keys = selected_keys(graph, plan) if plan else None
+    if plan and plan.changed:
+        total = len(graph.get_all_asset_keys())
+        print(describe(plan, len(keys or ()), total))
+    if keys is not None:
+        job = job.get_subset(asset_selection=set(keys))
     run_id = str(uuid.uuid4())
     log_path = settings.home / "logs" / f"{name}-{run_id}.log"
     output = RefreshOutput([node.name for node in job.graph.nodes], log_path, verbose, sys.stdout)
     level = "DEBUG" if verbose else "CRITICAL"  # --verbose: everything the log file gets
-    with dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance:
+    with open_instance(settings) as instance:
         instance.add_event_listener(run_id, output.on_event)
         try:
             with contextlib.redirect_stdout(output):

@@ -9,8 +9,9 @@ import time
 
 import duckdb
 
-from dagster_project.inputs import unchanged_build
 from dagster_project.refresh_lock import RefreshLocked, refresh_lock
+from dagster_project.refresh_plan import RefreshPlan, plan_refresh
+from dagster_project.refresh_plan import full as full_plan
 from dagster_project.settings import Settings
 
 NEXT_COMMAND = 'alcap query "select * from marts.fct_cluster_output_value"'
@@ -65,22 +66,38 @@ def print_summary(settings: Settings, seconds: float, log_path) -> None:
     print(f"next     {NEXT_COMMAND}")
 
 
+def plan_of(settings: Settings) -> RefreshPlan:
+    """What this refresh rebuilds. Dagster and dbt are imported only when something changed."""
+
+    def manifest_path():
+        from dagster_project.dbt_project import dbt_project, prepare
+
+        prepare()
+        return dbt_project.manifest_path
+
+    def last_run_succeeded() -> bool:
+        from dagster_project.jobs import last_refresh_succeeded
+
+        return last_refresh_succeeded(settings)
+
+    return plan_refresh(settings, manifest_path, last_run_succeeded)
+
+
 def refresh(settings: Settings, full: bool = False, verbose: bool = False) -> int:
     from dagster_project.jobs import run_job
 
     started = time.monotonic()
     try:
         with refresh_lock(settings.home):
-            if not full:
-                build_id = unchanged_build(settings)
-                if build_id:
-                    print(
-                        f"unchanged: raw files and project are those of build {build_id};"
-                        " nothing to do (alcap refresh --full rebuilds anyway)"
-                    )
-                    return 0
+            plan = full_plan("--full") if full else plan_of(settings)
+            if plan.unchanged_build:
+                print(
+                    f"unchanged: raw files and project are those of build"
+                    f" {plan.unchanged_build}; nothing to do (alcap refresh --full rebuilds anyway)"
+                )
+                return 0
             wait_for_warehouse(settings)
-            outcome = run_job(settings, "refresh", verbose)
+            outcome = run_job(settings, "refresh", verbose, plan)
     except RefreshLocked as error:
         print(f"alcap refresh: {error}", file=sys.stderr)
         return 75  # EX_TEMPFAIL: try again later

@@ -2,7 +2,8 @@
 
 The sensor compares every raw file's SHA-256 with the hashes kept in its cursor, so a file
 touched or copied over with the same bytes requests nothing, and a changed, added or removed
-file requests one refresh (its run key is the new set of hashes, so it is requested once).
+file requests one refresh (its run key is the new set of hashes, so it is requested once) of
+what depends on the changed files, as `alcap refresh` would plan it (refresh_plan.py).
 """
 
 from __future__ import annotations
@@ -12,16 +13,15 @@ import json
 
 import dagster as dg
 
+from dagster_project.dbt_project import dbt_project
 from dagster_project.inputs import raw_file_hashes
+from dagster_project.refresh_plan import (
+    changed_files,
+    last_refresh_succeeded,
+    plan_refresh,
+    selected_keys,
+)
 from dagster_project.resources import AlcapPaths
-
-REFRESH_JOB = "refresh"
-
-
-def changed_files(before: dict[str, str], after: dict[str, str]) -> list[str]:
-    return sorted(
-        name for name in before.keys() | after.keys() if before.get(name) != after.get(name)
-    )
 
 
 def build_schedule(job) -> dg.ScheduleDefinition:
@@ -57,9 +57,22 @@ def build_raw_files_sensor(job) -> dg.SensorDefinition:
         shown = ", ".join(changed[:5]) + (
             f" and {len(changed) - 5} more" if len(changed) > 5 else ""
         )
+        plan = plan_refresh(
+            paths.settings,
+            lambda: dbt_project.manifest_path,
+            lambda: last_refresh_succeeded(context.instance),
+        )
+        if plan.unchanged_build:
+            return dg.SkipReason(f"raw files are back to those of build {plan.unchanged_build}")
+        graph = context.repository_def.asset_graph if context.repository_def else None
+        keys = selected_keys(graph, plan) if graph is not None else None
         return dg.RunRequest(
             run_key=hashlib.sha256(cursor.encode()).hexdigest(),
-            tags={"alcap/changed_files": shown},
+            asset_selection=keys,
+            tags={
+                "alcap/changed_files": shown,
+                "alcap/rebuilds": "everything: " + plan.reason if keys is None else "downstream",
+            },
         )
 
     return raw_files_changed

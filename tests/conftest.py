@@ -179,6 +179,25 @@ def refreshed(tmp_path_factory) -> Path:
     return home
 
 
+def mart_rows(database: Path) -> dict[str, tuple[list[str], list[tuple]]]:
+    """Every marts.* table of a DuckDB file: (columns, rows sorted). Doubles are rounded to 12
+    significant digits: DuckDB's parallel sums differ in the last bits from run to run."""
+    tables = {}
+    with duckdb.connect(str(database), read_only=True) as connection:
+        names = connection.execute(
+            "select table_name from duckdb_tables() where schema_name = 'marts' order by 1"
+        ).fetchall()
+        for (name,) in names:
+            cursor = connection.execute(f"select * from marts.{name}")
+            columns = [column[0] for column in cursor.description]
+            rows = [
+                tuple(float(f"{v:.12g}") if isinstance(v, float) else v for v in row)
+                for row in cursor.fetchall()
+            ]
+            tables[name] = (columns, sorted(rows, key=repr))
+    return tables
+
+
 def uv() -> str:
     """The uv that `make env` installs (or one on PATH), to build throw-away environments."""
     found = PROJECT_ROOT / ".tools" / "bin" / "uv"

@@ -8,12 +8,13 @@ that test already runs.
 from __future__ import annotations
 
 import fcntl
+import re
 import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import run_alcap
+from conftest import mart_rows, run_alcap
 
 from dagster_project.publish.snapshot import publish_snapshot
 from dagster_project.refresh_lock import refresh_running
@@ -43,7 +44,7 @@ def edited(refreshed, tmp_path_factory):
     first_build = newest_build(home / "serving" / "alcap.duckdb")
     result = run_alcap(home, raw, "refresh")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return {"home": home, "raw": raw, "first_build": first_build}
+    return {"home": home, "raw": raw, "first_build": first_build, "output": result.stdout}
 
 
 def changes(home, build_id):
@@ -91,6 +92,26 @@ def test_one_edited_claim_is_the_one_change_a_correction(edited):
             "new_claim_id": EDITED_CLAIM,
         }
     ]
+
+
+def dbt_nodes(output: str) -> int:
+    return int(re.search(r"^dbt +(\d+)/\1 ", output, re.MULTILINE)[1])
+
+
+def test_an_incremental_refresh_equals_a_full_rebuild(edited, tmp_path):
+    """The edited claim's refresh rebuilt only what depends on its file, and its marts equal,
+    row for row, those of a full rebuild of the same raw files in a new home."""
+    changed = edited["output"].splitlines()[0]
+    selected, total = map(int, re.search(r"rebuilding (\d+) of (\d+) assets$", changed).groups())
+    assert changed.startswith("changed  claims/stdaily_2019_aluminium_city.csv: ")
+    assert 0 < selected < total
+    full = run_alcap(tmp_path / "home", edited["raw"], "refresh")
+    assert full.returncode == 0, full.stdout[-3000:] + full.stderr[-3000:]
+    assert "changed" not in full.stdout, "a new home has no build to compare with"
+    assert dbt_nodes(edited["output"]) < dbt_nodes(full.stdout)
+    incremental = mart_rows(edited["home"] / "serving" / "alcap.duckdb")
+    assert incremental == mart_rows(tmp_path / "home" / "serving" / "alcap.duckdb")
+    assert incremental["fct_value_added_ladder"][1], "the edited figure's mart has rows"
 
 
 def status(home, raw):

@@ -1,7 +1,7 @@
 """A refresh survives faults and says what it did: real `alcap refresh` processes killed with
 SIGKILL at chosen moments (found by watching the run's log) and a publication killed while it
-writes, while a reader queries the snapshot in a loop; an unchanged refresh skips the work; a second refresh refuses while the
-first holds the lock. Works on a copy of the session's refreshed home (conftest.py)."""
+writes, then two good refreshes, while a reader queries the snapshot in a loop; an unchanged
+refresh skips the work; a second refresh refuses while the first holds the lock. Works on a copy of the session's refreshed home (conftest.py)."""
 
 from __future__ import annotations
 
@@ -62,6 +62,17 @@ def environment(home: Path, raw: Path) -> dict[str, str]:
 
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+EDITED_FILE = "claims/stdaily_2019_aluminium_city.csv"
+
+
+def edit_claim(raw: Path, old: str, new: str) -> None:
+    """Change one figure of the furniture claim (the only place `old` appears in the file)."""
+    path = raw / EDITED_FILE
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1
+    path.write_text(text.replace(old, new), encoding="utf-8")
 
 
 def newest_build(snapshot: Path) -> str:
@@ -209,20 +220,31 @@ def test_kills_at_any_moment_keep_the_snapshot_and_readers_see_whole_builds(home
         assert (home / "serving" / "alcap.duckdb.building").exists()
         assert sha256(snapshot) == original
 
-        # Then a good refresh, with the readable output.
-        result = run_alcap(home, raw, "refresh", "--full")
+        # Then a good refresh of one edited claim, with the readable output: everything is
+        # rebuilt, since the killed runs may have left models built from other inputs.
+        edit_claim(raw, '"80,000"', '"90,000"')
+        result = run_alcap(home, raw, "refresh")
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        new_build = newest_build(snapshot)
+        # And one more edit: now only what depends on that file is rebuilt.
+        edit_claim(raw, '"90,000"', '"85,000"')
+        third = run_alcap(home, raw, "refresh")
+        assert third.returncode == 0, third.stdout[-3000:] + third.stderr[-3000:]
     finally:
         stop.touch()
         report = json.loads(reader.communicate(timeout=120)[0])
-    new_build = newest_build(snapshot)
-    assert new_build != original_build
+    third_build = newest_build(snapshot)
+    assert len({original_build, new_build, third_build}) == 3
     assert not list((home / "serving").glob("*.building*"))
     assert report["errors"] == []
     assert report["loops"] > 10
-    assert original_build in report["builds"] and new_build in report["builds"]
+    assert {original_build, new_build, third_build} <= set(report["builds"])
+    assert re.match(r"changed  \S+: rebuilding \d+ of \d+ assets$", third.stdout.splitlines()[0])
 
-    lines = result.stdout.splitlines()
+    changed, *lines = result.stdout.splitlines()
+    assert changed == (
+        f"changed  {EDITED_FILE}: rebuilding everything (the last refresh did not finish)"
+    )
     assert [line.split()[0] for line in lines[:5]] == [
         "load",
         "extract",

@@ -71,6 +71,48 @@ def test_the_sensor_follows_content_not_modification_times(defs, tmp_path):
     assert added.run_requests[0].tags["alcap/changed_files"] == "claims/new_source.csv"
 
 
+def test_the_sensor_requests_only_what_depends_on_the_changed_file(defs, refreshed, tmp_path):
+    """After a published build, a changed claims file requests its dataset and what depends on
+    it; a changed registry requests everything; files put back request nothing."""
+    home = shutil.copytree(refreshed, tmp_path / "home", symlinks=True)
+    raw = shutil.copytree(PROJECT_ROOT / "raw", tmp_path / "raw")
+    claims = raw / "claims" / "stdaily_2019_aluminium_city.csv"
+    original = claims.read_bytes()
+    sensor = defs.resolve_sensor_def("raw_files_changed")
+    with dg.DagsterInstance.from_config(str(home / "dagster_home")) as instance:
+
+        def tick(cursor):
+            context = dg.build_sensor_context(
+                cursor=cursor,
+                instance=instance,
+                definitions=defs,
+                resources={"paths": AlcapPaths(raw_dir=str(raw), home=str(home))},
+            )
+            return sensor.evaluate_tick(context)
+
+        first = tick(None)
+        claims.write_bytes(original.replace(b'"80,000"', b'"90,000"'))
+        changed = tick(first.cursor)
+        (request,) = changed.run_requests
+        selected = {key.to_user_string() for key in request.asset_selection}
+        assert {"raw/article_claims", "fct_value_added_ladder", "serving/snapshot"} <= selected
+        assert not selected & {"raw/price_series", "raw/articles", "int_exchange_rates_annualised"}
+        assert request.tags["alcap/rebuilds"] == "downstream"
+
+        registry = raw / "sources.yml"
+        registry.write_text(registry.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+        everything = tick(changed.cursor)
+        (request,) = everything.run_requests
+        assert request.asset_selection is None
+        assert request.tags["alcap/rebuilds"].startswith("everything: raw/sources.yml changed")
+
+        registry.write_bytes((PROJECT_ROOT / "raw" / "sources.yml").read_bytes())
+        claims.write_bytes(original)
+        back = tick(everything.cursor)
+        assert back.run_requests == []
+        assert back.skip_message.startswith("raw files are back to those of build ")
+
+
 def test_the_daily_schedule_is_on_by_default_at_six_in_binzhou(defs):
     schedule = defs.resolve_schedule_def("daily_refresh")
     assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING

@@ -1,0 +1,144 @@
+"""What a refresh must rebuild: the assets downstream of what changed since the published build.
+
+The comparison is with the inputs of the newest published build (inputs.py): raw files by
+SHA-256, dbt model and seed files by SHA-256, and one fingerprint of the rest of the project.
+A changed raw file selects its dataset's raw tables; a changed model or seed selects its asset;
+the refresh builds those and everything downstream (dagster-dbt turns that into `dbt build
+--select`). Everything is rebuilt when the difference cannot be trusted to be only that: no
+published build, the registry or other project code changed, a file nobody lists, or the last
+refresh did not finish (it may have left models built from other inputs).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dagster_project.ingest.loader import DATASET_TABLES
+from dagster_project.ingest.registry import DATASETS, REGISTRY_FILE, RegistryError, load_registry
+from dagster_project.inputs import (
+    node_file_hashes,
+    other_project_fingerprint,
+    published_build_inputs,
+    raw_file_hashes,
+    read_published_state,
+)
+from dagster_project.settings import Settings
+
+REFRESH_JOB = "refresh"
+
+
+@dataclass(frozen=True)
+class RefreshPlan:
+    """roots None: rebuild everything (reason says why); unchanged_build set: nothing to do."""
+
+    changed: list[str] = field(default_factory=list)
+    roots: list[str] | None = None  # asset keys as 'raw/point_statistics'
+    reason: str = ""
+    unchanged_build: str | None = None
+
+    @property
+    def is_full(self) -> bool:
+        return self.roots is None and self.unchanged_build is None
+
+
+def changed_files(before: dict[str, str], after: dict[str, str]) -> list[str]:
+    return sorted(
+        name for name in before.keys() | after.keys() if before.get(name) != after.get(name)
+    )
+
+
+def full(reason: str, changed: list[str] | None = None) -> RefreshPlan:
+    return RefreshPlan(changed=changed or [], roots=None, reason=reason)
+
+
+def _dataset_roots(raw_dir: Path, files: list[str]) -> list[str] | str:
+    """The raw tables of the datasets that list `files`, or why that cannot be known."""
+    try:
+        registry = load_registry(raw_dir / REGISTRY_FILE)
+    except RegistryError as error:
+        return f"the registry cannot be read ({error})"
+    owner = {file: dataset for dataset in DATASETS for file in registry.files_of(dataset)}
+    roots = []
+    for file in files:
+        if file not in owner:
+            return f"{file} is not listed by any source (the registry load records it)"
+        roots += [f"raw/{table}" for table in DATASET_TABLES[owner[file]]]
+    return roots
+
+
+def _model_roots(manifest_path: Path, files: list[str]) -> list[str] | str:
+    """The dbt models and seeds defined in `files` (paths under the project root)."""
+    nodes = json.loads(manifest_path.read_text(encoding="utf-8"))["nodes"].values()
+    by_path = {
+        f"dbt/{node['original_file_path']}": node["name"]
+        for node in nodes
+        if node["resource_type"] in ("model", "seed")
+    }
+    missing = [file for file in files if file not in by_path]
+    if missing:
+        return f"{missing[0]} was removed or is not a model"
+    return [by_path[file] for file in files]
+
+
+def plan_refresh(
+    settings: Settings,
+    manifest_path: Callable[[], Path],
+    last_run_succeeded: Callable[[], bool],
+) -> RefreshPlan:
+    """Compare the inputs with the published build's. The two callables are called only when
+    something changed (they parse dbt's project and open the Dagster instance)."""
+    published = published_build_inputs(settings)
+    state = read_published_state(settings)
+    if published is None or state is None or state.get("build_id") != published[0]:
+        return full("no published build to compare with")
+    build_id, published_raw = published
+    changed_raw = changed_files(published_raw, raw_file_hashes(settings.raw_dir))
+    changed_nodes = changed_files(state.get("node_files", {}), node_file_hashes())
+    other_changed = state.get("other_project_sha256") != other_project_fingerprint()
+    changed = changed_raw + changed_nodes
+    if not changed and not other_changed:
+        return RefreshPlan(unchanged_build=build_id)
+    if other_changed:
+        return full("project code or configuration changed", changed)
+    if REGISTRY_FILE in changed_raw:
+        return full(f"raw/{REGISTRY_FILE} changed", changed)
+    if not last_run_succeeded():
+        return full("the last refresh did not finish", changed)
+    roots = _dataset_roots(settings.raw_dir, changed_raw)
+    if isinstance(roots, str):
+        return full(roots, changed)
+    model_roots = _model_roots(manifest_path(), changed_nodes) if changed_nodes else []
+    if isinstance(model_roots, str):
+        return full(model_roots, changed)
+    return RefreshPlan(changed=changed, roots=sorted(set(roots + model_roots)))
+
+
+def last_refresh_succeeded(instance) -> bool:
+    """The newest refresh run finished well. A killed run stays 'started' forever, and a failed
+    one may have rebuilt some models from inputs that are not the published build's."""
+    import dagster as dg
+
+    runs = instance.get_runs(dg.RunsFilter(job_name=REFRESH_JOB), limit=1)
+    return bool(runs) and runs[0].status == dg.DagsterRunStatus.SUCCESS
+
+
+def selected_keys(asset_graph, plan: RefreshPlan) -> list | None:
+    """The plan's roots and everything downstream of them (AssetKeys), or None for everything."""
+    import dagster as dg
+
+    if plan.roots is None:
+        return None
+    roots = [dg.AssetKey.from_user_string(root) for root in plan.roots]
+    return sorted(dg.AssetSelection.assets(*roots).downstream().resolve(asset_graph), key=str)
+
+
+def describe(plan: RefreshPlan, selected: int, total: int) -> str:
+    shown = ", ".join(plan.changed[:3]) + (
+        f" and {len(plan.changed) - 3} more" if len(plan.changed) > 3 else ""
+    )
+    if plan.roots is None:
+        return f"changed  {shown}: rebuilding everything ({plan.reason})"
+    return f"changed  {shown}: rebuilding {selected} of {total} assets"
