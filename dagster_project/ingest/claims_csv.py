@@ -5,7 +5,14 @@ from __future__ import annotations
 import polars as pl
 
 from dagster_project.ingest.csv_file import CsvRecords, Rejection
-from dagster_project.ingest.units import check_plausible, parse_number, parse_period, parse_unit
+from dagster_project.ingest.units import (
+    implausible,
+    parse_number,
+    parse_period,
+    parse_unit,
+    plain_number,
+    plain_period,
+)
 from dagster_project.ingest.validate import (
     one_of,
     parse_column,
@@ -47,19 +54,49 @@ SCHEMA = {
 }
 
 
+class SeenClaimIds:
+    """The claim ids loaded from earlier files of a load, with the file and line of each.
+
+    A frame, not a dict: a load can hold millions of ids, and polars finds the repeats.
+    """
+
+    def __init__(self) -> None:
+        self.frame = pl.DataFrame(
+            schema={"claim_id": pl.String, "file": pl.String, "line": pl.Int64}
+        )
+
+    def first_at(self, claim_ids: pl.Series) -> pl.Series:
+        """`file:line` where each id was first loaded, or null for an id not seen before."""
+        seen = self.frame.filter(
+            pl.col("claim_id").is_in(claim_ids.unique().drop_nulls().implode())
+        )
+        found = pl.DataFrame({"claim_id": claim_ids}).join(
+            seen, on="claim_id", how="left", maintain_order="left"
+        )
+        return found.select(
+            pl.when(pl.col("file").is_not_null()).then(pl.format("{}:{}", "file", "line"))
+        ).to_series()
+
+    def add(self, file: str, rows: pl.DataFrame) -> None:
+        added = rows.select("claim_id", pl.lit(file).alias("file"), "line")
+        self.frame = self.frame.vstack(added)
+
+
 def parse(
     records: CsvRecords,
     file: str,
     allowed_sources: list[str],
-    seen_claim_ids: dict[str, str],
+    seen_claim_ids: SeenClaimIds,
 ) -> tuple[pl.DataFrame, list[Rejection]]:
     """Validate and normalise one claims file.
 
-    `seen_claim_ids` maps claim ids already loaded (from earlier files) to `file:line`; it is
-    updated with this file's ids so duplicates across files are caught too.
+    `seen_claim_ids` holds the ids loaded from earlier files; this file's loaded ids are added
+    to it, so duplicates across files are caught too.
     """
     rows = records.rows
-    rows = parse_column(rows, "value", parse_number, {"value_number": pl.Float64})
+    rows = parse_column(
+        rows, "value", parse_number, {"value_number": pl.Float64}, plain_number("value")
+    )
     rows = parse_column(
         rows, "unit", parse_unit, {"multiplier": pl.Float64, "unit_base": pl.String}
     )
@@ -70,19 +107,14 @@ def parse(
         "period_first_month": pl.Int32,
         "period_last_month": pl.Int32,
     }
-    rows = parse_column(rows, "period", parse_period, period_outputs)
+    rows = parse_column(rows, "period", parse_period, period_outputs, plain_period("period"))
     rows = rows.with_columns(
         (pl.col("value_number") * pl.col("multiplier")).alias("value_base"),
         pl.col("claim_id").is_first_distinct().not_().alias("__duplicate_in_file"),
-        pl.col("claim_id").replace_strict(seen_claim_ids, default=None).alias("__seen_at"),
+        seen_claim_ids.first_at(rows["claim_id"]).alias("__seen_at"),
     )
-    plausibility = pl.struct("value_base", "unit_base").map_elements(
-        lambda row: (
-            check_plausible(row["value_base"], row["unit_base"])
-            if row["value_base"] is not None and row["unit_base"] is not None
-            else None
-        ),
-        return_dtype=pl.String,
+    rows = rows.with_columns(
+        implausible(rows["value_base"], rows["unit_base"]).alias("__implausible")
     )
     checks = [required(column) for column in REQUIRED]
     checks += [
@@ -92,7 +124,7 @@ def parse(
         one_of("bound", BOUNDS),
         one_of("market_scope", MARKET_SCOPES),
         one_of("source_id", sorted(allowed_sources)),
-        ("value", plausibility),
+        ("value", pl.col("__implausible")),
         (
             "claim_id",
             pl.when(pl.col("__duplicate_in_file")).then(
@@ -107,8 +139,7 @@ def parse(
         ),
     ]
     good, rejections = split_rejected(rows, checks, source_column="source_id")
-    for claim_id, line in good.select("claim_id", "line").iter_rows():
-        seen_claim_ids[claim_id] = f"{file}:{line}"
+    seen_claim_ids.add(file, good)
     loaded = good.select(
         "claim_id",
         "source_id",

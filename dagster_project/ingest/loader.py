@@ -17,7 +17,10 @@ import duckdb
 import polars as pl
 
 from dagster_project.ingest import articles, claims_csv, monthly_csv, owid_csv, series
-from dagster_project.ingest.csv_file import FileError, Rejection, read_csv_records
+from dagster_project.ingest.claims_csv import SeenClaimIds
+from dagster_project.ingest.csv_file import FileError, Rejection
+from dagster_project.ingest.csv_reader import read_csv_records
+from dagster_project.ingest.files_carried import PARSE_KEYS_DDL, PreviousLoads, parse_key
 from dagster_project.ingest.paths import PathError, outside_reason, read_inside
 from dagster_project.ingest.registry import (
     DATASETS,
@@ -56,6 +59,15 @@ create table if not exists raw.file_loads (
     rows_loaded bigint not null, rows_rejected bigint not null, status varchar not null,
     error varchar, loaded_at timestamp with time zone not null default current_timestamp
 )"""
+
+REJECTION_COLUMNS = {
+    "dataset": pl.String, "source_id": pl.String, "file": pl.String, "line": pl.Int64,
+    "column_name": pl.String, "value": pl.String, "reason": pl.String,
+}  # fmt: skip
+FILE_LOAD_COLUMNS = {
+    "dataset": pl.String, "file": pl.String, "sha256": pl.String, "rows_read": pl.Int64,
+    "rows_loaded": pl.Int64, "rows_rejected": pl.Int64, "status": pl.String, "error": pl.String,
+}  # fmt: skip
 
 
 @dataclass
@@ -116,30 +128,35 @@ def ensure_raw_schema(connection: duckdb.DuckDBPyConnection) -> None:
     connection.execute("create schema if not exists raw")
     connection.execute(REJECTED_ROWS_DDL)
     connection.execute(FILE_LOADS_DDL)
+    connection.execute(PARSE_KEYS_DDL)
 
 
 def _record(connection: duckdb.DuckDBPyConnection, dataset: str, result: DatasetLoad) -> None:
     connection.execute("delete from raw.rejected_rows where dataset = ?", [dataset])
     connection.execute("delete from raw.file_loads where dataset = ?", [dataset])
-    if result.rejections:
-        connection.executemany(
-            "insert into raw.rejected_rows (dataset, source_id, file, line, column_name, value,"
-            " reason) values (?, ?, ?, ?, ?, ?, ?)",
-            [
-                [dataset, r.source_id, file, r.line, r.column_name, r.value, r.reason]
-                for file, r in result.rejections
-            ],
-        )
-    if result.files:
-        connection.executemany(
-            "insert into raw.file_loads (dataset, file, sha256, rows_read, rows_loaded,"
-            " rows_rejected, status, error) values (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                [dataset, f.file, f.sha256, f.rows_read, f.rows_loaded, f.rows_rejected,
-                 f.status, f.error]
-                for f in result.files
-            ],
-        )  # fmt: skip
+    rejections = pl.DataFrame(  # noqa: F841 - scanned by DuckDB below
+        [
+            (dataset, r.source_id, file, r.line, r.column_name, r.value, r.reason)
+            for file, r in result.rejections
+        ],
+        schema=REJECTION_COLUMNS,
+        orient="row",
+    )
+    connection.execute(
+        f"insert into raw.rejected_rows ({', '.join(REJECTION_COLUMNS)}) select * from rejections"
+    )
+    files = pl.DataFrame(  # noqa: F841 - scanned by DuckDB below
+        [
+            (dataset, f.file, f.sha256, f.rows_read, f.rows_loaded, f.rows_rejected, f.status,
+             f.error)
+            for f in result.files
+        ],
+        schema=FILE_LOAD_COLUMNS,
+        orient="row",
+    )  # fmt: skip
+    connection.execute(
+        f"insert into raw.file_loads ({', '.join(FILE_LOAD_COLUMNS)}) select * from files"
+    )
 
 
 def load_source_registry(connection: duckdb.DuckDBPyConnection, raw_dir: Path) -> DatasetLoad:
@@ -192,19 +209,14 @@ def read_registry(connection: duckdb.DuckDBPyConnection) -> Registry:
 
 
 def _parse_file(
-    data: bytes,
-    file: str,
-    dataset: str,
-    sources: list[dict],
-    seen_claim_ids: dict[str, str],
-    previous: dict[str, pl.DataFrame],
+    data: bytes, file: str, dataset: str, sources: list[dict], seen_claim_ids: SeenClaimIds
 ) -> tuple[dict[str, pl.DataFrame], list[Rejection], int]:
     """(rows per raw table, rejected rows, rows read) for one file already read."""
     if dataset == "articles":
         if len(sources) != 1:
             raise FileError(_one_source_only(sources, "an article"))
         source_id = sources[0]["source_id"]
-        return articles.parse(data, file, _sha256(data), source_id, previous), [], 1
+        return articles.parse(data, file, _sha256(data), source_id), [], 1
     file_format = sources[0]["format"]
     if file_format == "claims_csv":
         records = read_csv_records(data, claims_csv.COLUMNS)
@@ -253,30 +265,31 @@ def _existing_tables(connection: duckdb.DuckDBPyConnection, dataset: str) -> set
     return existing
 
 
-def _loaded_before(connection: duckdb.DuckDBPyConnection, dataset: str) -> set[str]:
-    """The dataset's files that the last load loaded (fully or with rejections)."""
-    exists = connection.execute(
-        "select count(*) from information_schema.tables"
-        " where table_schema = 'raw' and table_name = 'file_loads'"
-    ).fetchall()[0][0]
-    if not exists:
-        return set()
-    rows = connection.execute(
-        "select file from raw.file_loads where dataset = ? and status like 'loaded%'", [dataset]
-    ).fetchall()
-    return {file for (file,) in rows}
+def _may_carry_claims(
+    connection: duckdb.DuckDBPyConnection,
+    table: str,
+    file: str,
+    rejections: list[Rejection],
+    seen_claim_ids: SeenClaimIds,
+    parsed_before: bool,
+) -> bool:
+    """Whether an unchanged claims file would get the same rows and rejections if parsed again.
 
-
-def _previous_rows(connection: duckdb.DuckDBPyConnection, dataset: str) -> dict[str, pl.DataFrame]:
-    """The last load's rows, for formats that carry unchanged files over (articles)."""
-    if dataset != "articles":
-        return {}
-    existing = _existing_tables(connection, dataset)
-    return {
-        table: connection.sql(f"select * exclude (loaded_at) from raw.{table}").pl().cast(schema)
-        for table, schema in DATASET_TABLES[dataset].items()
-        if table in existing
-    }
+    Its claim ids are checked against the files before it: carried, they must meet none of them,
+    and it must have had no duplicate from an earlier file. A file with rejected rows is carried
+    only if no file before it was parsed (a rejected row's id is not in its raw table).
+    """
+    if parsed_before and rejections:
+        return False
+    if any(r.column_name == "claim_id" and "(first at " in r.reason for r in rejections):
+        return False
+    ids = connection.sql(
+        f"select claim_id, line from raw.{table} where file = ?", params=[file]
+    ).pl()
+    if seen_claim_ids.first_at(ids["claim_id"]).is_not_null().any():
+        return False
+    seen_claim_ids.add(file, ids)
+    return True
 
 
 def load_dataset(connection: duckdb.DuckDBPyConnection, dataset: str, raw_dir: Path) -> DatasetLoad:
@@ -287,15 +300,22 @@ def load_dataset(connection: duckdb.DuckDBPyConnection, dataset: str, raw_dir: P
     sources_by_id = {row["source_id"]: row for row in registry.sources.iter_rows(named=True)}
     tables = DATASET_TABLES[dataset]
     result = DatasetLoad(dataset, [], [])
-    frames = {table: [pl.DataFrame(schema=schema)] for table, schema in tables.items()}
-    seen_claim_ids: dict[str, str] = {}
-    previous = _previous_rows(connection, dataset)
+    seen_claim_ids = SeenClaimIds()
+    previous = PreviousLoads.read(connection, dataset)
+    # Carrying rows over needs the raw tables with the columns this version writes.
+    can_carry = _existing_tables(connection, dataset) == set(tables)
     # Files that loaded last time go first: a new file reusing their claim ids is the one whose
     # rows are rejected as duplicates, so adding a file never takes rows from another source.
-    loaded_before = _loaded_before(connection, dataset)
     files = sorted(
-        registry.files_of(dataset).items(), key=lambda i: (i[0] not in loaded_before, i[0])
+        registry.files_of(dataset).items(), key=lambda i: (i[0] not in previous.counts, i[0])
     )
+    keys: dict[str, str] = {}
+    carried: list[str] = []
+    parsed_any = False  # whether a file before this one was parsed rather than carried
+    claims_table = next((t for t, schema in tables.items() if "claim_id" in schema), None)
+    for table, schema in tables.items():
+        empty = pl.DataFrame(schema=schema)  # noqa: F841 - scanned by DuckDB below
+        connection.execute(f"create or replace temp table new_{table} as from empty")
     for file, source_ids in files:
         sources = [sources_by_id[s] for s in source_ids]
         data = None
@@ -306,25 +326,39 @@ def load_dataset(connection: duckdb.DuckDBPyConnection, dataset: str, raw_dir: P
                 raise FileError(f"{_entry(sources[0])} {error}") from None
             if data is None:
                 raise FileError("file not found")
+            digest = _sha256(data)
+            keys[file] = parse_key(digest, sources)
+            counts = previous.unchanged(file, keys[file]) if can_carry else None
+            if counts is not None:
+                rejections = previous.rejections(connection, file)
+                if claims_table is None or _may_carry_claims(
+                    connection, claims_table, file, rejections, seen_claim_ids, parsed_any
+                ):
+                    carried.append(file)
+                    result.files.append(FileLoad(file, digest, *counts))
+                    result.rejections += [(file, rejection) for rejection in rejections]
+                    continue
             parsed, rejections, rows_read = _parse_file(
-                data, file, dataset, sources, seen_claim_ids, previous
+                data, file, dataset, sources, seen_claim_ids
             )
+            parsed_any = True
         except FileError as error:
             reason = f"{file}: {error}"
             file_format = TEXT_FORMAT if dataset == "articles" else sources[0]["format"]
             count = _rows_in_failed_file(file_format, data or b"")
             digest = _sha256(data) if data is not None else None
+            keys.pop(file, None)
             result.files.append(FileLoad(file, digest, count, 0, count, "failed", reason))
             result.rejections.append((file, Rejection(0, None, None, reason, source_ids[0])))
             continue
         rejected_lines = len({rejection.line for rejection in rejections})
-        for table, frame in parsed.items():
-            frames[table].append(frame)
+        for table, frame in parsed.items():  # noqa: B007 - frame is scanned by DuckDB
+            connection.execute(f"insert into new_{table} by name select * from frame")
         result.rejections += [(file, rejection) for rejection in rejections]
         result.files.append(
             FileLoad(
                 file,
-                _sha256(data),
+                digest,
                 rows_read,
                 rows_read - rejected_lines,
                 rejected_lines,
@@ -333,34 +367,50 @@ def load_dataset(connection: duckdb.DuckDBPyConnection, dataset: str, raw_dir: P
         )
     with transaction(connection):
         ensure_raw_schema(connection)
-        existing = _existing_tables(connection, dataset)
-        failed = [load.file for load in result.failed_files]
-        kept_counts: dict[str, list[str]] = {}
-        for table, table_frames in frames.items():
-            new_rows = pl.concat(table_frames)  # noqa: F841 - scanned by DuckDB below
-            kept = f"select * from raw.{table} where file in (select unnest(?))"
-            if table in existing and failed:
-                connection.execute(f"create temp table kept_rows as {kept}", [failed])
-            else:
-                connection.execute(
-                    "create temp table kept_rows as"
-                    " select *, current_timestamp as loaded_at from new_rows limit 0"
-                )
-            for file, count in connection.execute(
-                "select file, count(*) from kept_rows group by file"
-            ).fetchall():
-                kept_counts.setdefault(file, []).append(
-                    f"{count} rows" if len(tables) == 1 else f"{count} rows of raw.{table}"
-                )
-            connection.execute(
-                f"create or replace table raw.{table} as"
-                " select *, current_timestamp as loaded_at from new_rows"
-                " union all by name select * from kept_rows"
-            )
-            connection.execute("drop table kept_rows")
-        for load in result.failed_files:
-            if load.file in kept_counts:
-                kept = " and ".join(kept_counts[load.file])
-                load.error = f"{load.error}; kept {kept} from the previous load"
+        _replace_tables(connection, dataset, result, carried)
         _record(connection, dataset, result)
+        connection.execute("delete from raw.file_parse_keys where dataset = ?", [dataset])
+        parse_keys = pl.DataFrame(  # noqa: F841 - scanned by DuckDB below
+            {"dataset": dataset, "file": list(keys), "parse_key": list(keys.values())},
+            schema={"dataset": pl.String, "file": pl.String, "parse_key": pl.String},
+        )
+        connection.execute("insert into raw.file_parse_keys select * from parse_keys")
+    for table in tables:
+        connection.execute(f"drop table new_{table}")
     return result
+
+
+def _replace_tables(
+    connection: duckdb.DuckDBPyConnection, dataset: str, result: DatasetLoad, carried: list[str]
+) -> None:
+    """Each raw table: the new rows, the carried files' rows and the failed files' old rows."""
+    tables = DATASET_TABLES[dataset]
+    existing = _existing_tables(connection, dataset)
+    failed = [load.file for load in result.failed_files]
+    kept_counts: dict[str, list[str]] = {}
+    for table in tables:
+        new_rows = f"select *, current_timestamp as loaded_at from new_{table}"
+        if table not in existing:
+            connection.execute(f"create or replace table raw.{table} as {new_rows}")
+            continue
+        # Carried rows count as loaded now; a failed file's rows keep the time they were loaded.
+        replaced = articles.CARRIED_COLUMNS.get(table, "")
+        connection.execute(
+            f"create or replace table raw.{table} as {new_rows}"
+            f" union all by name select * exclude (loaded_at) {replaced},"
+            f" current_timestamp as loaded_at from raw.{table} where file in (select unnest(?))"
+            f" union all by name select * from raw.{table} where file in (select unnest(?))",
+            [carried, failed],
+        )
+        for file, count in connection.execute(
+            f"select file, count(*) from raw.{table} where file in (select unnest(?))"
+            " group by file",
+            [failed],
+        ).fetchall():
+            kept_counts.setdefault(file, []).append(
+                f"{count} rows" if len(tables) == 1 else f"{count} rows of raw.{table}"
+            )
+    for load in result.failed_files:
+        if load.file in kept_counts:
+            kept = " and ".join(kept_counts[load.file])
+            load.error = f"{load.error}; kept {kept} from the previous load"

@@ -5,8 +5,13 @@ from __future__ import annotations
 import polars as pl
 
 from dagster_project.ingest.csv_file import CsvRecords, FileError, Rejection
-from dagster_project.ingest.series import SCHEMA, parse_month_start, parse_observation, plausibility
-from dagster_project.ingest.units import parse_unit
+from dagster_project.ingest.series import (
+    SCHEMA,
+    parse_month_start,
+    parse_observation,
+    with_plausibility,
+)
+from dagster_project.ingest.units import parse_unit, plain_number
 from dagster_project.ingest.validate import parse_column, parse_error, required, split_rejected
 
 LAYOUTS = {
@@ -31,14 +36,17 @@ def parse(
     multiplier, unit_base = parse_unit(source["series_unit"])
 
     rows = parse_column(records.rows, date_column, parse_month_start, {"period_date": pl.Date})
-    rows = parse_column(rows, value_column, parse_observation, {"value": pl.Float64})
+    rows = parse_column(
+        rows, value_column, parse_observation, {"value": pl.Float64}, plain_number(value_column)
+    )
     rows = rows.with_columns((pl.col("value") * multiplier).alias("value_base"))
+    rows = with_plausibility(rows, unit_base)
     checks = [
         required(date_column),
         required(value_column),
         parse_error(date_column),
         parse_error(value_column),
-        (value_column, plausibility(unit_base)),
+        (value_column, pl.col("__implausible")),
         (
             date_column,
             pl.when(

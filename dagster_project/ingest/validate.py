@@ -16,37 +16,41 @@ def parse_column(
     column: str,
     parser: Callable[[str], tuple],
     outputs: dict[str, pl.DataType],
+    fast: tuple[pl.Expr, list[pl.Expr]] | None = None,
 ) -> pl.DataFrame:
-    """Parse each distinct value of `column` once; add `outputs` and `<column>__error`.
+    """Add `outputs` and `<column>__error` parsed from `column`.
 
-    Blank values are left null with no error: required-field checks report them.
+    `fast` is (which values it recognises, one expression per output): polars parses those; the
+    Python `parser` runs once per distinct other value. Blank values are left null with no
+    error: required-field checks report them.
     """
+    recognised = fast[0] if fast else pl.lit(False)
     parsed: dict[str, tuple] = {}
     errors: dict[str, str] = {}
-    for value in rows[column].unique().drop_nulls().to_list():
-        if value == "":
-            continue
+    others = rows.filter(~recognised & (pl.col(column) != ""))[column].unique().drop_nulls()
+    for value in others.to_list():
         try:
             result = parser(value)
             parsed[value] = result if isinstance(result, tuple) else (result,)
         except ValueError as error:
             errors[value] = str(error)
-    added = [
-        pl.col(column)
-        .replace_strict(
-            {key: result[index] for key, result in parsed.items()},
-            default=None,
-            return_dtype=dtype,
-        )
-        .alias(name)
-        for index, (name, dtype) in enumerate(outputs.items())
-    ]
-    added.append(
-        pl.col(column)
-        .replace_strict(errors, default=None, return_dtype=pl.String)
-        .alias(column + ERROR_SUFFIX)
-    )
-    return rows.with_columns(added)
+    added = []
+    for index, (name, dtype) in enumerate(outputs.items()):
+        expression = _lookup(column, {key: result[index] for key, result in parsed.items()}, dtype)
+        if fast:
+            expression = pl.when(recognised).then(fast[1][index]).otherwise(expression)
+        added.append(expression.alias(name))
+    error = _lookup(column, errors, pl.String)
+    if fast:
+        error = pl.when(recognised).then(None).otherwise(error)
+    return rows.with_columns(*added, error.alias(column + ERROR_SUFFIX))
+
+
+def _lookup(column: str, mapping: dict, dtype: pl.DataType) -> pl.Expr:
+    """`column` mapped through `mapping` (null where absent); a plain null when it is empty."""
+    if not mapping:
+        return pl.lit(None, dtype=dtype)
+    return pl.col(column).replace_strict(mapping, default=None, return_dtype=dtype)
 
 
 def required(column: str) -> tuple[str, pl.Expr]:
