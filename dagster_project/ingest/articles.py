@@ -54,7 +54,7 @@ CANDIDATES_SCHEMA = {
 }
 TABLES = {"articles": ARTICLES_SCHEMA, "claim_candidates": CANDIDATES_SCHEMA}
 # An article carried over from the last load (see ingest/files_carried.py) says so.
-CARRIED_COLUMNS = {"articles": "replace ('unchanged' as status)"}
+CARRIED_COLUMNS = {"articles": "status = 'unchanged'"}
 HEADER_FIELDS = ("title", "publisher", "published", "url", "language")
 
 

@@ -67,6 +67,8 @@ class SeenClaimIds:
 
     def first_at(self, claim_ids: pl.Series) -> pl.Series:
         """`file:line` where each id was first loaded, or null for an id not seen before."""
+        if self.frame.is_empty():
+            return pl.repeat(None, claim_ids.len(), dtype=pl.String, eager=True)
         seen = self.frame.filter(
             pl.col("claim_id").is_in(claim_ids.unique().drop_nulls().implode())
         )

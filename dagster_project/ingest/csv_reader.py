@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import polars as pl
 
@@ -30,9 +31,6 @@ from dagster_project.ingest.csv_file import (
 # What Python's str.strip removes (it strips \x1c-\x1f too, unlike Unicode's White_Space).
 WHITESPACE = "".join(character for character in map(chr, range(0x3001)) if character.isspace())
 _FIELD = r'(?:"(?:[^"]|"")*"|[^,"]*)'
-PLAIN_CSV = rf"^{_FIELD}(?:,{_FIELD})*$"
-QUOTED_FIELD = r'"(?:[^"]|"")*"'
-BATCH_LINES = 1_000_000  # lines handed to polars' CSV parser at once: bounds the copy it needs
 
 
 class HandOver(Exception):
@@ -92,64 +90,72 @@ def _read_natively(data: bytes, expected_columns: list[str] | None) -> CsvRecord
     check_header(header, expected_columns)
     count = len(header)
 
+    body = lines.slice(1)
     text = pl.col("text")
+    # The common line: plain CSV with the header's number of fields (checked by one regex).
+    native = text.str.contains(rf"^{_FIELD}(?:,{_FIELD}){{{count - 1}}}$") & (
+        text.str.len_bytes() <= csv.field_size_limit()
+    )
+    body = body.with_columns(native=native)
+    if body["native"].all():
+        rows = _parse_natively(data, body, header)  # the file as it is: no copy of its lines
+        return CsvRecords(header, rows, [])
     quoted = text.str.contains('"', literal=True)
-    fields = (
-        pl.when(quoted).then(text.str.replace_all(QUOTED_FIELD, "")).otherwise(text)
-    ).str.count_matches(",", literal=True) + 1
-    plain = text.str.contains(PLAIN_CSV) & (text.str.len_chars() <= csv.field_size_limit())
-    body = lines.slice(1).with_columns(
-        kind=pl.when(~quoted & (text.str.strip_chars(WHITESPACE + ",") == ""))
+    others = body.filter(~pl.col("native")).with_columns(
+        kind=pl.when(~quoted & text.str.contains(rf"^[{re.escape(WHITESPACE)},]*$"))
         .then(pl.lit("blank"))
-        .when(plain & (fields == count))
-        .then(pl.lit("native"))
-        .when(plain & ~quoted)
+        .when(~quoted & (text.str.len_bytes() <= csv.field_size_limit()))
         .then(pl.lit("ragged"))
         .otherwise(pl.lit("python")),
-        fields=fields,
     )
-    frames = [_parse_natively(body.filter(pl.col("kind") == "native"), header)]
-    ragged = body.filter(pl.col("kind") == "ragged")
+    ragged = others.filter(pl.col("kind") == "ragged").select(
+        "line",
+        text.str.slice(0, 200),
+        (text.str.count_matches(",", literal=True) + 1).alias("fields"),
+    )
     rejections = [
         Rejection(line, None, value, f"expected {count} fields, found {found}")
-        for line, value, found in ragged.select(
-            "line", text.str.slice(0, 200), "fields"
-        ).iter_rows()
+        for line, value, found in ragged.iter_rows()
     ]
-    python_frame, python_rejections = _parse_in_python(
-        body.filter(pl.col("kind") == "python"), header
+    python_rows, python_rejections = _parse_in_python(
+        others.filter(pl.col("kind") == "python"), header
     )
-    frames.append(python_frame)
-    rows = pl.concat(frames).sort("line")
+    native_lines = body.filter(pl.col("native"))
+    text_of_lines = _joined(native_lines)
+    rows = pl.concat([_parse_natively(text_of_lines, native_lines, header), python_rows])
     rejections = sorted(rejections + python_rejections, key=lambda rejection: rejection.line)
-    return CsvRecords(header, rows, rejections)
+    return CsvRecords(header, rows.sort("line"), rejections)
 
 
-def _parse_natively(lines: pl.DataFrame, header: list[str]) -> pl.DataFrame:
-    """Lines in plain CSV with the header's number of fields → stripped string columns."""
-    frames = []
-    for batch in lines.iter_slices(BATCH_LINES):
-        text = io.BytesIO()
-        batch.select("text").write_csv(text, include_header=False, quote_style="never")
-        text.seek(0)
-        parsed = pl.read_csv(
-            text,
-            has_header=False,
-            new_columns=header,
-            infer_schema=False,
-            empty_string_is_null=False,
-            raise_if_empty=False,
-        )
-        if parsed.height != batch.height:
-            raise HandOver
-        frames.append(
-            parsed.select(
-                batch["line"], *(pl.col(name).str.strip_chars(WHITESPACE) for name in header)
-            )
-        )
-    if not frames:
+def _joined(lines: pl.DataFrame) -> bytes:
+    """The lines' text as one CSV body (a header line first, as in the file)."""
+    buffer = io.BytesIO()
+    buffer.write(b"\n")
+    lines.select("text").write_csv(buffer, include_header=False, quote_style="never")
+    return buffer.getvalue()
+
+
+def _parse_natively(data: bytes, lines: pl.DataFrame, header: list[str]) -> pl.DataFrame:
+    """`data`'s lines after the first, all plain CSV with the header's number of fields (the
+    lines of `lines`, in order) → stripped string columns."""
+    if lines.is_empty():
         return records_frame(header, [], [])
-    rows = pl.concat(frames)
+    parsed = pl.read_csv(
+        data,
+        has_header=False,
+        skip_lines=1,
+        new_columns=header,
+        infer_schema=False,
+        empty_string_is_null=False,
+        raise_if_empty=False,
+    )
+    if parsed.height != lines.height:
+        raise HandOver
+    if not header or parsed.width != len(header):
+        raise HandOver
+    rows = parsed.select(
+        lines["line"], *(pl.col(name).str.strip_chars(WHITESPACE) for name in header)
+    )
     blank = pl.all_horizontal(pl.col(name) == "" for name in header)
     return rows.filter(~blank)  # e.g. `"",""`: every field empty
 

@@ -293,31 +293,74 @@ def _may_carry_claims(
 
 
 def load_dataset(connection: duckdb.DuckDBPyConnection, dataset: str, raw_dir: Path) -> DatasetLoad:
-    """Load every file the registry lists for `dataset` into its raw tables."""
+    """Load every file the registry lists for `dataset` into its raw tables.
+
+    One transaction: a parsed file's rows replace its old ones as it is parsed; a carried or a
+    failed file's rows stay as they are (with the time they were loaded); rows of files no
+    longer listed go at the end. A load that stops half-way leaves the tables as they were.
+    """
     if dataset not in DATASETS:
         raise ValueError(f"unknown dataset {dataset!r}")
     registry = read_registry(connection)
-    sources_by_id = {row["source_id"]: row for row in registry.sources.iter_rows(named=True)}
     tables = DATASET_TABLES[dataset]
-    result = DatasetLoad(dataset, [], [])
-    seen_claim_ids = SeenClaimIds()
     previous = PreviousLoads.read(connection, dataset)
-    # Carrying rows over needs the raw tables with the columns this version writes.
-    can_carry = _existing_tables(connection, dataset) == set(tables)
     # Files that loaded last time go first: a new file reusing their claim ids is the one whose
     # rows are rejected as duplicates, so adding a file never takes rows from another source.
     files = sorted(
         registry.files_of(dataset).items(), key=lambda i: (i[0] not in previous.counts, i[0])
     )
-    keys: dict[str, str] = {}
-    carried: list[str] = []
-    parsed_any = False  # whether a file before this one was parsed rather than carried
-    claims_table = next((t for t, schema in tables.items() if "claim_id" in schema), None)
-    for table, schema in tables.items():
-        empty = pl.DataFrame(schema=schema)  # noqa: F841 - scanned by DuckDB below
-        connection.execute(f"create or replace temp table new_{table} as from empty")
-    for file, source_ids in files:
-        sources = [sources_by_id[s] for s in source_ids]
+    with transaction(connection):
+        ensure_raw_schema(connection)
+        existing = _existing_tables(connection, dataset)
+        for table, schema in tables.items():
+            if table not in existing:  # new, or written by a version with other columns
+                empty = pl.DataFrame(schema=schema)  # noqa: F841 - scanned by DuckDB below
+                connection.execute(
+                    f"create or replace table raw.{table} as"
+                    " select *, current_timestamp as loaded_at from empty"
+                )
+        load = _DatasetLoader(connection, dataset, registry, previous, existing == set(tables))
+        for file, source_ids in files:
+            load.file(raw_dir, file, source_ids)
+        for table in tables:
+            connection.execute(
+                f"delete from raw.{table} where file not in (select unnest(?))",
+                [[file for file, _ in files]],
+            )
+        _note_kept_rows(connection, load.result)
+        _record(connection, dataset, load.result)
+        connection.execute("delete from raw.file_parse_keys where dataset = ?", [dataset])
+        parse_keys = pl.DataFrame(  # noqa: F841 - scanned by DuckDB below
+            {"dataset": dataset, "file": list(load.keys), "parse_key": list(load.keys.values())},
+            schema={"dataset": pl.String, "file": pl.String, "parse_key": pl.String},
+        )
+        connection.execute("insert into raw.file_parse_keys select * from parse_keys")
+    return load.result
+
+
+class _DatasetLoader:
+    """One dataset's files, one at a time: carried over, parsed, or failed."""
+
+    def __init__(
+        self,
+        connection: duckdb.DuckDBPyConnection,
+        dataset: str,
+        registry: Registry,
+        previous: PreviousLoads,
+        can_carry: bool,
+    ) -> None:
+        self.connection, self.dataset, self.previous = connection, dataset, previous
+        self.tables = DATASET_TABLES[dataset]
+        self.sources = {row["source_id"]: row for row in registry.sources.iter_rows(named=True)}
+        self.can_carry = can_carry
+        self.result = DatasetLoad(dataset, [], [])
+        self.keys: dict[str, str] = {}  # file → parse key, for the files that loaded
+        self.seen_claim_ids = SeenClaimIds()
+        self.parsed_any = False  # whether a file so far was parsed rather than carried
+        self.claims_table = next((t for t, s in self.tables.items() if "claim_id" in s), None)
+
+    def file(self, raw_dir: Path, file: str, source_ids: list[str]) -> None:
+        sources = [self.sources[s] for s in source_ids]
         data = None
         try:
             try:
@@ -327,35 +370,32 @@ def load_dataset(connection: duckdb.DuckDBPyConnection, dataset: str, raw_dir: P
             if data is None:
                 raise FileError("file not found")
             digest = _sha256(data)
-            keys[file] = parse_key(digest, sources)
-            counts = previous.unchanged(file, keys[file]) if can_carry else None
-            if counts is not None:
-                rejections = previous.rejections(connection, file)
-                if claims_table is None or _may_carry_claims(
-                    connection, claims_table, file, rejections, seen_claim_ids, parsed_any
-                ):
-                    carried.append(file)
-                    result.files.append(FileLoad(file, digest, *counts))
-                    result.rejections += [(file, rejection) for rejection in rejections]
-                    continue
+            key = parse_key(digest, sources)
+            if self._carried(file, digest, key):
+                self.keys[file] = key
+                return
             parsed, rejections, rows_read = _parse_file(
-                data, file, dataset, sources, seen_claim_ids
+                data, file, self.dataset, sources, self.seen_claim_ids
             )
-            parsed_any = True
         except FileError as error:
             reason = f"{file}: {error}"
-            file_format = TEXT_FORMAT if dataset == "articles" else sources[0]["format"]
+            file_format = TEXT_FORMAT if self.dataset == "articles" else sources[0]["format"]
             count = _rows_in_failed_file(file_format, data or b"")
             digest = _sha256(data) if data is not None else None
-            keys.pop(file, None)
-            result.files.append(FileLoad(file, digest, count, 0, count, "failed", reason))
-            result.rejections.append((file, Rejection(0, None, None, reason, source_ids[0])))
-            continue
-        rejected_lines = len({rejection.line for rejection in rejections})
+            self.result.files.append(FileLoad(file, digest, count, 0, count, "failed", reason))
+            self.result.rejections.append((file, Rejection(0, None, None, reason, source_ids[0])))
+            return
+        self.parsed_any = True
+        self.keys[file] = key
         for table, frame in parsed.items():  # noqa: B007 - frame is scanned by DuckDB
-            connection.execute(f"insert into new_{table} by name select * from frame")
-        result.rejections += [(file, rejection) for rejection in rejections]
-        result.files.append(
+            self.connection.execute(f"delete from raw.{table} where file = ?", [file])
+            self.connection.execute(
+                f"insert into raw.{table} by name"
+                " select *, current_timestamp as loaded_at from frame"
+            )
+        rejected_lines = len({rejection.line for rejection in rejections})
+        self.result.rejections += [(file, rejection) for rejection in rejections]
+        self.result.files.append(
             FileLoad(
                 file,
                 digest,
@@ -365,52 +405,40 @@ def load_dataset(connection: duckdb.DuckDBPyConnection, dataset: str, raw_dir: P
                 "loaded_with_rejections" if rejections else "loaded",
             )
         )
-    with transaction(connection):
-        ensure_raw_schema(connection)
-        _replace_tables(connection, dataset, result, carried)
-        _record(connection, dataset, result)
-        connection.execute("delete from raw.file_parse_keys where dataset = ?", [dataset])
-        parse_keys = pl.DataFrame(  # noqa: F841 - scanned by DuckDB below
-            {"dataset": dataset, "file": list(keys), "parse_key": list(keys.values())},
-            schema={"dataset": pl.String, "file": pl.String, "parse_key": pl.String},
-        )
-        connection.execute("insert into raw.file_parse_keys select * from parse_keys")
-    for table in tables:
-        connection.execute(f"drop table new_{table}")
-    return result
+
+    def _carried(self, file: str, digest: str, key: str) -> bool:
+        """Keep the file's rows and rejections from the last load if nothing it depends on moved."""
+        counts = self.previous.unchanged(file, key) if self.can_carry else None
+        if counts is None:
+            return False
+        rejections = self.previous.rejections(self.connection, file)
+        if self.claims_table and not _may_carry_claims(
+            self.connection,
+            self.claims_table,
+            file,
+            rejections,
+            self.seen_claim_ids,
+            self.parsed_any,
+        ):
+            return False
+        for table, marks in articles.CARRIED_COLUMNS.items():
+            if table in self.tables:
+                self.connection.execute(f"update raw.{table} set {marks} where file = ?", [file])
+        self.result.files.append(FileLoad(file, digest, *counts))
+        self.result.rejections += [(file, rejection) for rejection in rejections]
+        return True
 
 
-def _replace_tables(
-    connection: duckdb.DuckDBPyConnection, dataset: str, result: DatasetLoad, carried: list[str]
-) -> None:
-    """Each raw table: the new rows, the carried files' rows and the failed files' old rows."""
-    tables = DATASET_TABLES[dataset]
-    existing = _existing_tables(connection, dataset)
-    failed = [load.file for load in result.failed_files]
-    kept_counts: dict[str, list[str]] = {}
-    for table in tables:
-        new_rows = f"select *, current_timestamp as loaded_at from new_{table}"
-        if table not in existing:
-            connection.execute(f"create or replace table raw.{table} as {new_rows}")
-            continue
-        # Carried rows count as loaded now; a failed file's rows keep the time they were loaded.
-        replaced = articles.CARRIED_COLUMNS.get(table, "")
-        connection.execute(
-            f"create or replace table raw.{table} as {new_rows}"
-            f" union all by name select * exclude (loaded_at) {replaced},"
-            f" current_timestamp as loaded_at from raw.{table} where file in (select unnest(?))"
-            f" union all by name select * from raw.{table} where file in (select unnest(?))",
-            [carried, failed],
-        )
-        for file, count in connection.execute(
-            f"select file, count(*) from raw.{table} where file in (select unnest(?))"
-            " group by file",
-            [failed],
-        ).fetchall():
-            kept_counts.setdefault(file, []).append(
-                f"{count} rows" if len(tables) == 1 else f"{count} rows of raw.{table}"
-            )
+def _note_kept_rows(connection: duckdb.DuckDBPyConnection, result: DatasetLoad) -> None:
+    """A failed file keeps the rows it loaded before: its error says how many."""
+    tables = DATASET_TABLES[result.dataset]
     for load in result.failed_files:
-        if load.file in kept_counts:
-            kept = " and ".join(kept_counts[load.file])
-            load.error = f"{load.error}; kept {kept} from the previous load"
+        kept = []
+        for table in tables:
+            (count,) = connection.execute(
+                f"select count(*) from raw.{table} where file = ?", [load.file]
+            ).fetchone()
+            if count:
+                kept.append(f"{count} rows" if len(tables) == 1 else f"{count} rows of raw.{table}")
+        if kept:
+            load.error = f"{load.error}; kept {' and '.join(kept)} from the previous load"
