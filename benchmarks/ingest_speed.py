@@ -24,6 +24,7 @@ import duckdb
 import polars as pl
 
 from dagster_project.ingest.loader import load_dataset, load_source_registry
+from dagster_project.settings import load_settings
 
 CLAIMS_FILE = "claims/bench_firms.csv"
 SERIES_FILE = "statistics/imf_bench.csv"
@@ -73,9 +74,9 @@ def claims_chunk(start: int, stop: int) -> pl.DataFrame:
         pl.lit("").alias("product"),
         pl.when(firm % 3 == 0).then(pl.lit("domestic")).otherwise(pl.lit("")).alias("market_scope"),
         pl.Series(METRICS).gather(metric).alias("metric"),
-        pl.format(
-            "{}-{}", 2005 + month // 12, (month % 12 + 1).cast(pl.String).str.zfill(2)
-        ).alias("period"),
+        pl.format("{}-{}", 2005 + month // 12, (month % 12 + 1).cast(pl.String).str.zfill(2)).alias(
+            "period"
+        ),
         ((pl.col("index") * 7919 % 9_999_991) / 100 + 1).round(2).cast(pl.String).alias("value"),
         pl.Series([UNITS[name] for name in METRICS]).gather(metric).alias("unit"),
         pl.lit("exact").alias("bound"),
@@ -105,7 +106,7 @@ def peak_rss_mb() -> float:
 
 def load_all(database: Path, raw: Path) -> tuple[float, int]:
     started = time.perf_counter()
-    with duckdb.connect(str(database)) as connection:
+    with duckdb.connect(str(database), config=load_settings().duckdb_config) as connection:
         load_source_registry(connection, raw)
         claims = load_dataset(connection, "point_statistics", raw)
         series = load_dataset(connection, "price_series", raw)

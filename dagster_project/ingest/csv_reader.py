@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 
 import polars as pl
 
@@ -31,6 +30,8 @@ from dagster_project.ingest.csv_file import (
 # What Python's str.strip removes (it strips \x1c-\x1f too, unlike Unicode's White_Space).
 WHITESPACE = "".join(character for character in map(chr, range(0x3001)) if character.isspace())
 _FIELD = r'(?:"(?:[^"]|"")*"|[^,"]*)'
+_SPACE = "[" + "".join(f"\\x{{{ord(character):x}}}" for character in WHITESPACE) + "]"
+_PADDED = f"^{_SPACE}|{_SPACE}$"
 
 
 class HandOver(Exception):
@@ -97,12 +98,14 @@ def _read_natively(data: bytes, expected_columns: list[str] | None) -> CsvRecord
         text.str.len_bytes() <= csv.field_size_limit()
     )
     body = body.with_columns(native=native)
+    del lines
     if body["native"].all():
+        body = body.select("line")  # the lines' text is not needed any more: free it
         rows = _parse_natively(data, body, header)  # the file as it is: no copy of its lines
         return CsvRecords(header, rows, [])
     quoted = text.str.contains('"', literal=True)
     others = body.filter(~pl.col("native")).with_columns(
-        kind=pl.when(~quoted & text.str.contains(rf"^[{re.escape(WHITESPACE)},]*$"))
+        kind=pl.when(~quoted & text.str.contains(f"^(?:{_SPACE}|,)*$"))
         .then(pl.lit("blank"))
         .when(~quoted & (text.str.len_bytes() <= csv.field_size_limit()))
         .then(pl.lit("ragged"))
@@ -153,9 +156,16 @@ def _parse_natively(data: bytes, lines: pl.DataFrame, header: list[str]) -> pl.D
         raise HandOver
     if not header or parsed.width != len(header):
         raise HandOver
+    # Strip only the columns that need it: a stripped copy of every column costs memory.
+    padded = parsed.select(pl.col(name).str.contains(_PADDED).any() for name in header).row(0)
     rows = parsed.select(
-        lines["line"], *(pl.col(name).str.strip_chars(WHITESPACE) for name in header)
+        lines["line"],
+        *(
+            pl.col(name).str.strip_chars(WHITESPACE) if strip else pl.col(name)
+            for name, strip in zip(header, padded, strict=True)
+        ),
     )
+    del parsed
     blank = pl.all_horizontal(pl.col(name) == "" for name in header)
     return rows.filter(~blank)  # e.g. `"",""`: every field empty
 

@@ -27,7 +27,9 @@ def parse_column(
     recognised = fast[0] if fast else pl.lit(False)
     parsed: dict[str, tuple] = {}
     errors: dict[str, str] = {}
-    others = rows.filter(~recognised & (pl.col(column) != ""))[column].unique().drop_nulls()
+    others = rows.select(
+        pl.col(column).filter(~recognised & (pl.col(column) != "")).unique().drop_nulls()
+    ).to_series()
     for value in others.to_list():
         try:
             result = parser(value)
@@ -81,6 +83,8 @@ def split_rejected(
         expression.alias(name) for (_, expression), name in zip(checks, reason_columns, strict=True)
     )
     failing = pl.any_horizontal(pl.col(name).is_not_null() for name in reason_columns)
+    if not checked.select(failing.any()).item():
+        return checked.drop(reason_columns), []  # no copy of a clean file's rows
     rejections: list[Rejection] = []
     for row in checked.filter(failing).iter_rows(named=True):
         source_id = row.get(source_column) if source_column else None
