@@ -148,10 +148,19 @@ def test_periods_parse_the_same_natively_and_in_python():
 def test_implausible_values_are_worded_like_check_plausible():
     values = pl.Series([5.0, -1.0, 2e10, None, float("inf")])
     units = pl.Series(["t", "t", "t", "t", "CNY"])
-    assert implausible(values, units).to_list() == [
+    reasons = pl.DataFrame({"value": values}).with_columns(reason=implausible(values, units))
+    assert reasons["reason"].to_list() == [
         None,
         "value -1 t is outside the plausible range [0, 1e+10]",
         "value 2e+10 t is outside the plausible range [0, 1e+10]",
         None,
         "value inf CNY is outside the plausible range [-1e+13, 1e+14]",
     ]
+
+
+def test_no_implausible_value_gives_no_reasons():
+    values = pl.Series([5.0, None])
+    reasons = pl.DataFrame({"value": values}).with_columns(
+        reason=implausible(values, pl.Series(["t", "t"]))
+    )
+    assert reasons["reason"].to_list() == [None, None]

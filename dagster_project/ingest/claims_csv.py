@@ -17,6 +17,7 @@ from dagster_project.ingest.validate import (
     one_of,
     parse_column,
     parse_error,
+    reason_in,
     required,
     split_rejected,
 )
@@ -61,27 +62,31 @@ class SeenClaimIds:
     """
 
     def __init__(self) -> None:
+        self.files: list[str] = []
         self.frame = pl.DataFrame(
-            schema={"claim_id": pl.String, "file": pl.String, "line": pl.Int64}
+            schema={"claim_id": pl.String, "file_index": pl.UInt32, "line": pl.Int64}
         )
 
-    def first_at(self, claim_ids: pl.Series) -> pl.Series:
+    def first_at(self, claim_ids: pl.Series) -> pl.Expr:
         """`file:line` where each id was first loaded, or null for an id not seen before."""
         if self.frame.is_empty():
-            return pl.repeat(None, claim_ids.len(), dtype=pl.String, eager=True)
+            return pl.lit(None, dtype=pl.String)  # one null for every row, nothing allocated
         seen = self.frame.filter(
             pl.col("claim_id").is_in(claim_ids.unique().drop_nulls().implode())
         )
         found = pl.DataFrame({"claim_id": claim_ids}).join(
             seen, on="claim_id", how="left", maintain_order="left"
         )
-        return found.select(
-            pl.when(pl.col("file").is_not_null()).then(pl.format("{}:{}", "file", "line"))
-        ).to_series()
+        file = pl.col("file_index").replace_strict(
+            dict(enumerate(self.files)), default=None, return_dtype=pl.String
+        )
+        return pl.lit(found.select(pl.format("{}:{}", file, "line")).to_series())
 
     def add(self, file: str, rows: pl.DataFrame) -> None:
-        added = rows.select("claim_id", pl.lit(file).alias("file"), "line")
-        self.frame = self.frame.vstack(added)
+        """Remember the ids of `rows` (columns claim_id and line), loaded from `file`."""
+        self.files.append(file)
+        index = pl.lit(len(self.files) - 1, dtype=pl.UInt32).alias("file_index")
+        self.frame = self.frame.vstack(rows.select("claim_id", index, "line"))
 
 
 def parse(
@@ -126,18 +131,16 @@ def parse(
         one_of("bound", BOUNDS),
         one_of("market_scope", MARKET_SCOPES),
         one_of("source_id", sorted(allowed_sources)),
-        ("value", pl.col("__implausible")),
+        reason_in("value", "__implausible"),
         (
             "claim_id",
-            pl.when(pl.col("__duplicate_in_file")).then(
-                pl.format("duplicate claim_id {} (earlier in this file)", pl.col("claim_id"))
-            ),
+            pl.col("__duplicate_in_file"),
+            pl.format("duplicate claim_id {} (earlier in this file)", pl.col("claim_id")),
         ),
         (
             "claim_id",
-            pl.when(pl.col("__seen_at").is_not_null()).then(
-                pl.format("duplicate claim_id {} (first at {})", pl.col("claim_id"), "__seen_at")
-            ),
+            pl.col("__seen_at").is_not_null(),
+            pl.format("duplicate claim_id {} (first at {})", pl.col("claim_id"), "__seen_at"),
         ),
     ]
     good, rejections = split_rejected(rows, checks, source_column="source_id")

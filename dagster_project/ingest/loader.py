@@ -60,6 +60,7 @@ create table if not exists raw.file_loads (
     error varchar, loaded_at timestamp with time zone not null default current_timestamp
 )"""
 
+INSERT_ROWS = 1_000_000
 REJECTION_COLUMNS = {
     "dataset": pl.String, "source_id": pl.String, "file": pl.String, "line": pl.Int64,
     "column_name": pl.String, "value": pl.String, "reason": pl.String,
@@ -286,7 +287,7 @@ def _may_carry_claims(
     ids = connection.sql(
         f"select claim_id, line from raw.{table} where file = ?", params=[file]
     ).pl()
-    if seen_claim_ids.first_at(ids["claim_id"]).is_not_null().any():
+    if ids.select(seen_claim_ids.first_at(ids["claim_id"]).is_not_null().any()).item():
         return False
     seen_claim_ids.add(file, ids)
     return True
@@ -385,14 +386,17 @@ class _DatasetLoader:
             self.result.files.append(FileLoad(file, digest, count, 0, count, "failed", reason))
             self.result.rejections.append((file, Rejection(0, None, None, reason, source_ids[0])))
             return
+        del data  # a large file's bytes need not wait for DuckDB
         self.parsed_any = True
         self.keys[file] = key
-        for table, frame in parsed.items():  # noqa: B007 - frame is scanned by DuckDB
+        for table, frame in parsed.items():
             self.connection.execute(f"delete from raw.{table} where file = ?", [file])
-            self.connection.execute(
-                f"insert into raw.{table} by name"
-                " select *, current_timestamp as loaded_at from frame"
-            )
+            # In slices: each becomes Arrow (which DuckDB scans in place) only while inserted.
+            for rows in frame.iter_slices(INSERT_ROWS):  # noqa: B007 - scanned by DuckDB
+                self.connection.execute(
+                    f"insert into raw.{table} by name"
+                    " select *, current_timestamp as loaded_at from rows"
+                )
         rejected_lines = len({rejection.line for rejection in rejections})
         self.result.rejections += [(file, rejection) for rejection in rejections]
         self.result.files.append(

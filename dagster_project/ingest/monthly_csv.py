@@ -12,7 +12,13 @@ from dagster_project.ingest.series import (
     with_plausibility,
 )
 from dagster_project.ingest.units import parse_unit, plain_number
-from dagster_project.ingest.validate import parse_column, parse_error, required, split_rejected
+from dagster_project.ingest.validate import (
+    parse_column,
+    parse_error,
+    reason_in,
+    required,
+    split_rejected,
+)
 
 LAYOUTS = {
     "imf_csv": ("Date", "Price"),
@@ -46,12 +52,11 @@ def parse(
         required(value_column),
         parse_error(date_column),
         parse_error(value_column),
-        (value_column, pl.col("__implausible")),
+        reason_in(value_column, "__implausible"),
         (
             date_column,
-            pl.when(
-                pl.col("period_date").is_duplicated() & pl.col("period_date").is_not_null()
-            ).then(pl.format("date {} appears more than once", pl.col(date_column))),
+            pl.col("period_date").is_duplicated() & pl.col("period_date").is_not_null(),
+            pl.format("date {} appears more than once", pl.col(date_column)),
         ),
     ]
     good, rejections = split_rejected(rows, checks)

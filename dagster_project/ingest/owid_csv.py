@@ -7,7 +7,13 @@ import polars as pl
 from dagster_project.ingest.csv_file import CsvRecords, FileError, Rejection
 from dagster_project.ingest.series import SCHEMA, parse_observation, parse_year, with_plausibility
 from dagster_project.ingest.units import parse_unit, plain_number
-from dagster_project.ingest.validate import parse_column, parse_error, required, split_rejected
+from dagster_project.ingest.validate import (
+    parse_column,
+    parse_error,
+    reason_in,
+    required,
+    split_rejected,
+)
 
 KEY_COLUMNS = ["Entity", "Code", "Year"]
 
@@ -37,7 +43,7 @@ def parse(records: CsvRecords, file: str, source: dict) -> tuple[pl.DataFrame, l
         required("Entity"),
         parse_error("Year"),
         parse_error("cell"),
-        ("cell", pl.col("__implausible")),
+        reason_in("cell", "__implausible"),
     ]
     good, rejections = split_rejected(long, checks)
     # A line is loaded only if all its observations are good: reject its other cells too.

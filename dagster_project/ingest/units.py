@@ -203,7 +203,7 @@ def plain_period(column: str) -> tuple[pl.Expr, list[pl.Expr]]:
     ]
 
 
-def implausible(values: pl.Series, base_units: pl.Series) -> pl.Series:
+def implausible(values: pl.Series, base_units: pl.Series) -> pl.Expr:
     """check_plausible for every row: polars finds the values outside their unit's range, and
     Python words the reason for those rows only."""
     frame = pl.DataFrame({"value": values, "unit": base_units})
@@ -220,9 +220,9 @@ def implausible(values: pl.Series, base_units: pl.Series) -> pl.Series:
         )
         .fill_null(False)
     ).to_series()
-    reasons = pl.repeat(None, frame.height, dtype=pl.String, eager=True)
     flagged = outside.arg_true()
-    if flagged.len():
-        wording = [check_plausible(value, unit) for value, unit in frame[flagged].iter_rows()]
-        reasons = reasons.scatter(flagged, pl.Series(wording, dtype=pl.String))
-    return reasons
+    if not flagged.len():
+        return pl.lit(None, dtype=pl.String)  # one null for every row, nothing allocated
+    reasons = pl.repeat(None, frame.height, dtype=pl.String, eager=True)
+    wording = [check_plausible(value, unit) for value, unit in frame[flagged].iter_rows()]
+    return pl.lit(reasons.scatter(flagged, pl.Series(wording, dtype=pl.String)))
