@@ -6,6 +6,7 @@ from __future__ import annotations
 import duckdb
 from conftest import CLAIMS_HEADER, GOOD_CLAIMS, write
 
+from dagster_project.ingest import claims_csv
 from dagster_project.ingest.loader import load_dataset, load_source_registry
 
 DATASETS = ["article_claims", "exchange_rates", "production_series"]
@@ -115,3 +116,19 @@ def test_a_file_no_longer_listed_loses_its_rows(connection, raw_dir, tmp_path):
     files = connection.execute("select distinct file from raw.article_claims").fetchall()
     assert files == [("claims/test_article.csv",)]
     assert tables(connection) == from_scratch(tmp_path, raw_dir)
+
+
+def test_a_file_parsed_in_batches_loads_as_in_one(connection, raw_dir, tmp_path, monkeypatch):
+    write(
+        raw_dir / "claims/test_article.csv",
+        GOOD_CLAIMS
+        + "t1__01,Binzhou,,,output_value,2018,331,t,exact,test_article,repeats a batch before\n"
+        + "t1__04,Binzhou,,,output_value,2018,lots,t,exact,test_article,bad value\n"
+        + "t2__01,Binzhou,,,output_value,2018,1,t,exact,test_article,taken by the next file\n",
+    )
+    whole = from_scratch(tmp_path, raw_dir)
+    monkeypatch.setattr(claims_csv, "BATCH_ROWS", 2)
+    load_all(connection, raw_dir)
+    assert tables(connection) == whole
+    reasons = {row[-1] for row in whole["rejected_rows"]}
+    assert "duplicate claim_id t1__01 (earlier in this file)" in reasons

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import polars as pl
 
 from dagster_project.ingest.csv_file import CsvRecords, Rejection
@@ -29,6 +31,9 @@ COLUMNS = [
 REQUIRED = ["claim_id", "subject", "metric", "period", "value", "unit", "bound", "source_id"]
 BOUNDS = ["exact", "at_least", "at_most", "approx"]
 MARKET_SCOPES = ["", "domestic", "world", "provincial", "city"]
+
+# Rows parsed at once: bounds the memory a file of millions of rows needs beside its text.
+BATCH_ROWS = 2_000_000
 
 SCHEMA = {
     "claim_id": pl.String,
@@ -94,13 +99,29 @@ def parse(
     file: str,
     allowed_sources: list[str],
     seen_claim_ids: SeenClaimIds,
-) -> tuple[pl.DataFrame, list[Rejection]]:
-    """Validate and normalise one claims file.
+) -> Iterator[tuple[pl.DataFrame, list[Rejection]]]:
+    """Validate and normalise one claims file, BATCH_ROWS rows at a time: (rows, rejections).
 
-    `seen_claim_ids` holds the ids loaded from earlier files; this file's loaded ids are added
-    to it, so duplicates across files are caught too.
+    A batch is parsed only when the caller asks for it, so a large file's parsed rows need
+    not all be in memory at once. `seen_claim_ids` holds the ids loaded from earlier files;
+    once the last batch is out, this file's loaded ids are added to it.
     """
-    rows = records.rows
+    # Over the whole file: an id repeats a row of any earlier batch too.
+    repeated = records.rows.select(pl.col("claim_id").is_first_distinct().not_()).to_series()
+    loaded_ids = []
+    for offset in range(0, max(records.rows.height, 1), BATCH_ROWS):
+        rows = records.rows.slice(offset, BATCH_ROWS).with_columns(
+            repeated.slice(offset, BATCH_ROWS).alias("__duplicate_in_file")
+        )
+        loaded, rejections = _parse_batch(rows, file, allowed_sources, seen_claim_ids)
+        loaded_ids.append(loaded.select("claim_id", "line"))
+        yield loaded, rejections
+    seen_claim_ids.add(file, pl.concat(loaded_ids))
+
+
+def _parse_batch(
+    rows: pl.DataFrame, file: str, allowed_sources: list[str], seen_claim_ids: SeenClaimIds
+) -> tuple[pl.DataFrame, list[Rejection]]:
     rows = parse_column(
         rows, "value", parse_number, {"value_number": pl.Float64}, plain_number("value")
     )
@@ -117,7 +138,6 @@ def parse(
     rows = parse_column(rows, "period", parse_period, period_outputs, plain_period("period"))
     rows = rows.with_columns(
         (pl.col("value_number") * pl.col("multiplier")).alias("value_base"),
-        pl.col("claim_id").is_first_distinct().not_().alias("__duplicate_in_file"),
         seen_claim_ids.first_at(rows["claim_id"]).alias("__seen_at"),
     )
     rows = rows.with_columns(
@@ -144,7 +164,6 @@ def parse(
         ),
     ]
     good, rejections = split_rejected(rows, checks, source_column="source_id")
-    seen_claim_ids.add(file, good)
     loaded = good.select(
         "claim_id",
         "source_id",

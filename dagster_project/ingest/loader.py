@@ -8,7 +8,7 @@ bad drop of one file does not wipe figures that BI users already rely on.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -209,34 +209,40 @@ def read_registry(connection: duckdb.DuckDBPyConnection) -> Registry:
     return Registry(frame.select(list(REGISTRY_SCHEMA)).cast(REGISTRY_SCHEMA))
 
 
+Batches = Iterable[tuple[dict[str, pl.DataFrame], list[Rejection]]]
+
+
 def _parse_file(
     data: bytes, file: str, dataset: str, sources: list[dict], seen_claim_ids: SeenClaimIds
-) -> tuple[dict[str, pl.DataFrame], list[Rejection], int]:
-    """(rows per raw table, rejected rows, rows read) for one file already read."""
+) -> tuple[Batches, list[Rejection], int]:
+    """(batches of rows per raw table with their rejected rows, rows the reader rejected,
+    rows read) for one file already read. Claims batches are parsed as they are consumed."""
     if dataset == "articles":
         if len(sources) != 1:
             raise FileError(_one_source_only(sources, "an article"))
         source_id = sources[0]["source_id"]
-        return articles.parse(data, file, _sha256(data), source_id), [], 1
+        return [(articles.parse(data, file, _sha256(data), source_id), [])], [], 1
     file_format = sources[0]["format"]
     if file_format == "claims_csv":
         records = read_csv_records(data, claims_csv.COLUMNS)
-        frame, rejections = claims_csv.parse(
-            records, file, [source["source_id"] for source in sources], seen_claim_ids
+        allowed = [source["source_id"] for source in sources]
+        batches = claims_csv.parse(records, file, allowed, seen_claim_ids)
+        return (
+            (({dataset: frame}, rejections) for frame, rejections in batches),
+            records.rejections,
+            records.rows_read,
         )
-    else:
-        if len(sources) != 1:
-            raise FileError(_one_source_only(sources, "a series file"))
-        records = read_csv_records(data)
-        try:
-            if file_format == "owid_csv":
-                frame, rejections = owid_csv.parse(records, file, sources[0])
-            else:
-                frame, rejections = monthly_csv.parse(records, file, sources[0], file_format)
-        except UnitError as error:
-            raise FileError(f"registry series.unit: {error}") from None
-    rejections = records.rejections + rejections
-    return {dataset: frame}, rejections, records.rows_read
+    if len(sources) != 1:
+        raise FileError(_one_source_only(sources, "a series file"))
+    records = read_csv_records(data)
+    try:
+        if file_format == "owid_csv":
+            frame, rejections = owid_csv.parse(records, file, sources[0])
+        else:
+            frame, rejections = monthly_csv.parse(records, file, sources[0], file_format)
+    except UnitError as error:
+        raise FileError(f"registry series.unit: {error}") from None
+    return [({dataset: frame}, rejections)], records.rejections, records.rows_read
 
 
 def _entry(source: dict) -> str:
@@ -375,7 +381,7 @@ class _DatasetLoader:
             if self._carried(file, digest, key):
                 self.keys[file] = key
                 return
-            parsed, rejections, rows_read = _parse_file(
+            batches, rejections, rows_read = _parse_file(
                 data, file, self.dataset, sources, self.seen_claim_ids
             )
         except FileError as error:
@@ -386,17 +392,21 @@ class _DatasetLoader:
             self.result.files.append(FileLoad(file, digest, count, 0, count, "failed", reason))
             self.result.rejections.append((file, Rejection(0, None, None, reason, source_ids[0])))
             return
-        del data  # a large file's bytes need not wait for DuckDB
+        del data  # a large file's bytes need not wait for its rows to be parsed and written
         self.parsed_any = True
         self.keys[file] = key
-        for table, frame in parsed.items():
+        for table in self.tables:
             self.connection.execute(f"delete from raw.{table} where file = ?", [file])
-            # In slices: each becomes Arrow (which DuckDB scans in place) only while inserted.
-            for rows in frame.iter_slices(INSERT_ROWS):  # noqa: B007 - scanned by DuckDB
-                self.connection.execute(
-                    f"insert into raw.{table} by name"
-                    " select *, current_timestamp as loaded_at from rows"
-                )
+        rejections = list(rejections)
+        for parsed, batch_rejections in batches:
+            rejections.extend(batch_rejections)
+            for table, frame in parsed.items():
+                # In slices: each becomes Arrow (which DuckDB scans in place) only while inserted.
+                for rows in frame.iter_slices(INSERT_ROWS):  # noqa: B007 - scanned by DuckDB
+                    self.connection.execute(
+                        f"insert into raw.{table} by name"
+                        " select *, current_timestamp as loaded_at from rows"
+                    )
         rejected_lines = len({rejection.line for rejection in rejections})
         self.result.rejections += [(file, rejection) for rejection in rejections]
         self.result.files.append(
