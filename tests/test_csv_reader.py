@@ -50,6 +50,7 @@ GOOD = "t1,Binzhou,,,output_value,2018,330,亿元,exact,s1,lead"
 CASES = {
     "blank lines": (f"{CLAIMS_HEADER}\n\n{GOOD}\n   \n,,,\n\n{GOOD}\n", "native"),
     "CRLF": (f"{CLAIMS_HEADER}\r\n{GOOD}\r\n\r\n{GOOD}\r\n", "native"),
+    "CRLF after a quote": (f'{CLAIMS_HEADER}\r\n{GOOD[:-4]}"lead"\r\n{GOOD}\r\n', "native"),
     "BOM": ("\ufeff" + f"{CLAIMS_HEADER}\n{GOOD}\n", "native"),
     "quoted comma": (f'{CLAIMS_HEADER}\n{GOOD[:-4]}"lead, para ""2"""\n', "native"),
     "empty quoted fields": (f'{CLAIMS_HEADER}\n{GOOD},\n"",""\n{GOOD[:-4]}""\n', "native"),

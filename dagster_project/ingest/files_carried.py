@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import duckdb
 
+from dagster_project.ingest.claims_csv import SeenClaimIds
 from dagster_project.ingest.csv_file import Rejection
 from dagster_project.settings import UNITS_TABLE
 
@@ -81,3 +82,30 @@ class PreviousLoads:
             [self.dataset, file],
         ).fetchall()
         return [Rejection(*row) for row in rows]
+
+
+def may_carry_claims(
+    connection: duckdb.DuckDBPyConnection,
+    table: str,
+    file: str,
+    rejections: list[Rejection],
+    seen_claim_ids: SeenClaimIds,
+    parsed_before: bool,
+) -> bool:
+    """Whether an unchanged claims file would get the same rows and rejections if parsed again.
+
+    Its claim ids are checked against the files before it: carried, they must meet none of them,
+    and it must have had no duplicate from an earlier file. A file with rejected rows is carried
+    only if no file before it was parsed (a rejected row's id is not in its raw table).
+    """
+    if parsed_before and rejections:
+        return False
+    if any(r.column_name == "claim_id" and "(first at " in r.reason for r in rejections):
+        return False
+    ids = connection.sql(
+        f"select claim_id, line from raw.{table} where file = ?", params=[file]
+    ).pl()
+    if ids.select(seen_claim_ids.first_at(ids["claim_id"]).is_not_null().any()).item():
+        return False
+    seen_claim_ids.add(file, ids)
+    return True

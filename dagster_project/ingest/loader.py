@@ -2,7 +2,8 @@
 
 A file that cannot be read never stops the others: it is recorded as failed (with the reason)
 in raw.file_loads and raw.rejected_rows, and the rows it had loaded before are kept, so a
-bad drop of one file does not wipe figures that BI users already rely on.
+bad drop of one file does not wipe figures that BI users already rely on. A file unchanged
+since the last load keeps its rows without being parsed again (files_carried.py).
 """
 
 from __future__ import annotations
@@ -20,7 +21,12 @@ from dagster_project.ingest import articles, claims_csv, monthly_csv, owid_csv, 
 from dagster_project.ingest.claims_csv import SeenClaimIds
 from dagster_project.ingest.csv_file import FileError, Rejection
 from dagster_project.ingest.csv_reader import read_csv_records
-from dagster_project.ingest.files_carried import PARSE_KEYS_DDL, PreviousLoads, parse_key
+from dagster_project.ingest.files_carried import (
+    PARSE_KEYS_DDL,
+    PreviousLoads,
+    may_carry_claims,
+    parse_key,
+)
 from dagster_project.ingest.paths import PathError, outside_reason, read_inside
 from dagster_project.ingest.registry import (
     DATASETS,
@@ -272,33 +278,6 @@ def _existing_tables(connection: duckdb.DuckDBPyConnection, dataset: str) -> set
     return existing
 
 
-def _may_carry_claims(
-    connection: duckdb.DuckDBPyConnection,
-    table: str,
-    file: str,
-    rejections: list[Rejection],
-    seen_claim_ids: SeenClaimIds,
-    parsed_before: bool,
-) -> bool:
-    """Whether an unchanged claims file would get the same rows and rejections if parsed again.
-
-    Its claim ids are checked against the files before it: carried, they must meet none of them,
-    and it must have had no duplicate from an earlier file. A file with rejected rows is carried
-    only if no file before it was parsed (a rejected row's id is not in its raw table).
-    """
-    if parsed_before and rejections:
-        return False
-    if any(r.column_name == "claim_id" and "(first at " in r.reason for r in rejections):
-        return False
-    ids = connection.sql(
-        f"select claim_id, line from raw.{table} where file = ?", params=[file]
-    ).pl()
-    if ids.select(seen_claim_ids.first_at(ids["claim_id"]).is_not_null().any()).item():
-        return False
-    seen_claim_ids.add(file, ids)
-    return True
-
-
 def load_dataset(connection: duckdb.DuckDBPyConnection, dataset: str, raw_dir: Path) -> DatasetLoad:
     """Load every file the registry lists for `dataset` into its raw tables.
 
@@ -426,7 +405,7 @@ class _DatasetLoader:
         if counts is None:
             return False
         rejections = self.previous.rejections(self.connection, file)
-        if self.claims_table and not _may_carry_claims(
+        if self.claims_table and not may_carry_claims(
             self.connection,
             self.claims_table,
             file,
