@@ -49,7 +49,7 @@ def read_csv_records(data: bytes, expected_columns: list[str] | None = None) -> 
 
 def _lines(data: bytes) -> pl.DataFrame:
     """Every physical line's text (without its line end), blank lines included, with its number."""
-    if b"\x00" in data or data.count(b"\r") != data.count(b"\r\n"):
+    if b"\x00" in data or (b"\r" in data and data.count(b"\r") != data.count(b"\r\n")):
         raise HandOver
     try:
         lines = pl.read_csv(
