@@ -63,35 +63,52 @@ SCHEMA = {
 class SeenClaimIds:
     """The claim ids loaded from earlier files of a load, with the file and line of each.
 
-    A frame, not a dict: a load can hold millions of ids, and polars finds the repeats.
+    Frames, not a dict: a load can hold millions of ids. They are kept as a few frames sorted
+    by claim_id, of doubling sizes (merged as they grow, like a log-structured merge tree), so
+    that looking up a small file's ids is a binary search per id, not a pass over every id.
+    A file's ids are sorted in only when the next file is looked up.
     """
 
     def __init__(self) -> None:
         self.files: list[str] = []
-        self.frame = pl.DataFrame(
-            schema={"claim_id": pl.String, "file_index": pl.UInt32, "line": pl.Int64}
-        )
+        self.levels: list[pl.DataFrame] = []  # each sorted by claim_id; sizes shrink
+        self.pending: list[pl.DataFrame] = []
 
     def first_at(self, claim_ids: pl.Series) -> pl.Expr:
         """`file:line` where each id was first loaded, or null for an id not seen before."""
-        if self.frame.is_empty():
+        self._sort_in_pending()
+        if not self.levels:
             return pl.lit(None, dtype=pl.String)  # one null for every row, nothing allocated
-        seen = self.frame.filter(
-            pl.col("claim_id").is_in(claim_ids.unique().drop_nulls().implode())
-        )
-        found = pl.DataFrame({"claim_id": claim_ids}).join(
-            seen, on="claim_id", how="left", maintain_order="left"
-        )
-        file = pl.col("file_index").replace_strict(
-            dict(enumerate(self.files)), default=None, return_dtype=pl.String
-        )
-        return pl.lit(found.select(pl.format("{}:{}", file, "line")).to_series())
+        files = dict(enumerate(self.files))
+        found = pl.repeat(None, claim_ids.len(), dtype=pl.String, eager=True)
+        for level in self.levels:
+            position = level["claim_id"].search_sorted(claim_ids).clip(0, level.height - 1)
+            candidates = level[position]
+            where = candidates.select(
+                pl.when(pl.col("claim_id") == claim_ids).then(
+                    pl.format(
+                        "{}:{}",
+                        pl.col("file_index").replace_strict(files, return_dtype=pl.String),
+                        "line",
+                    )
+                )
+            ).to_series()
+            found = found.fill_null(where)  # an id is in one level at most
+        return pl.lit(found)
 
     def add(self, file: str, rows: pl.DataFrame) -> None:
         """Remember the ids of `rows` (columns claim_id and line), loaded from `file`."""
         self.files.append(file)
         index = pl.lit(len(self.files) - 1, dtype=pl.UInt32).alias("file_index")
-        self.frame = self.frame.vstack(rows.select("claim_id", index, "line"))
+        self.pending.append(rows.select("claim_id", index, "line"))
+
+    def _sort_in_pending(self) -> None:
+        for frame in self.pending:
+            self.levels.append(frame.sort("claim_id"))
+            while len(self.levels) > 1 and self.levels[-2].height <= 2 * self.levels[-1].height:
+                newer, older = self.levels.pop(), self.levels.pop()
+                self.levels.append(older.merge_sorted(newer, key="claim_id"))
+        self.pending = []
 
 
 def parse(
