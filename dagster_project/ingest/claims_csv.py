@@ -104,6 +104,8 @@ class SeenClaimIds:
 
     def _sort_in_pending(self) -> None:
         for frame in self.pending:
+            if frame.is_empty():
+                continue
             self.levels.append(frame.sort("claim_id"))
             while len(self.levels) > 1 and self.levels[-2].height <= 2 * self.levels[-1].height:
                 newer, older = self.levels.pop(), self.levels.pop()
