@@ -72,6 +72,13 @@ def test_native_reader_agrees_with_the_exact_one(text, path):
     assert path_taken(data, claims_csv.COLUMNS) == path
 
 
+def test_a_quoted_header_is_skipped_as_one_line():
+    data = b'"claim,id",value\n1,2\n"3,4",5\n'
+    assert path_taken(data) == "native"
+    assert_same(data)
+    assert read_csv_records(data).header == ["claim,id", "value"]
+
+
 def test_a_line_that_is_not_utf8_goes_to_the_exact_reader():
     data = f"{CLAIMS_HEADER}\n{GOOD}\n".encode() + "t2,滨州,,,x,2018,1,t,exact,s1,\n".encode("gbk")
     assert path_taken(data, claims_csv.COLUMNS) == "exact"
@@ -95,7 +102,9 @@ PIECES = ["a", "1", " ", ",", '"', '""', "\n", "\r\n", "\r", "\u3000", "\x1c", "
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    header=st.lists(st.sampled_from(["a", "b", "c", " d"]), min_size=1, max_size=3, unique=True),
+    header=st.lists(
+        st.sampled_from(["a", "b", " d", '"c,d"', '"e""f"']), min_size=1, max_size=3, unique=True
+    ),
     body=st.lists(st.sampled_from(PIECES), max_size=40),
     bom=st.booleans(),
     bad_byte=st.booleans(),
