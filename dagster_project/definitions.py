@@ -47,7 +47,9 @@ defs = dg.Definitions(
     schedules=[build_schedule(refresh_job)],
     sensors=[build_raw_files_sensor(refresh_job)],
     resources={
-        "duckdb": DuckDBResource(database=str(settings.warehouse)),
+        "duckdb": DuckDBResource(
+            database=str(settings.warehouse), connection_config=settings.duckdb_config
+        ),
         "paths": AlcapPaths.from_settings(settings),
         "postgres": PostgresTarget.from_settings(settings),
         "dbt": dbt_resource,

@@ -34,6 +34,15 @@ class Settings:
     postgres_url: str | None = field(default=None, repr=False)
     postgres_schema: str = "alcap"
     postgres_reader_role: str = "alcap_reader"
+    duckdb_memory_limit: str = "1GB"
+
+    @property
+    def duckdb_config(self) -> dict[str, object]:
+        """How the loaders' DuckDB connection runs. Every core: polars and DuckDB take turns
+        (a file is parsed, then written), never run at once. A memory limit: DuckDB's default,
+        80 % of RAM, would let it grow beside the polars frames of a large file; past the limit
+        it spills to disk instead (ALCAP_DUCKDB_MEMORY_LIMIT)."""
+        return {"threads": os.cpu_count() or 1, "memory_limit": self.duckdb_memory_limit}
 
     @property
     def warehouse(self) -> Path:
@@ -87,4 +96,5 @@ def load_settings() -> Settings:
         postgres_url=read_postgres_url(),
         postgres_schema=os.environ.get("ALCAP_POSTGRES_SCHEMA", "alcap"),
         postgres_reader_role=os.environ.get("ALCAP_POSTGRES_READER_ROLE", "alcap_reader"),
+        duckdb_memory_limit=os.environ.get("ALCAP_DUCKDB_MEMORY_LIMIT", "1GB"),
     )

@@ -1,9 +1,9 @@
 """article_text: an article's own text → raw.articles (one row) and raw.claim_candidates.
 
 The article is one raw row: it loads (with every figure the extractor proposes as a candidate)
-or the whole file fails with a one-line reason, like any other raw file. Extraction is the
-expensive part, so an article whose bytes and source are unchanged since the last load is not
-extracted again: its previous rows are carried over (the hash is part of every candidate id).
+or the whole file fails with a one-line reason, like any other raw file. Like every raw file,
+an article whose bytes and source are unchanged since the last load is not read again: the
+loader carries its previous rows over (the hash is part of every candidate id).
 """
 
 from __future__ import annotations
@@ -53,16 +53,13 @@ CANDIDATES_SCHEMA = {
     "subject_rule": pl.String,  # how the subject was chosen; ":new_name" for unknown names
 }
 TABLES = {"articles": ARTICLES_SCHEMA, "claim_candidates": CANDIDATES_SCHEMA}
+# An article carried over from the last load (see ingest/files_carried.py) says so.
+CARRIED_COLUMNS = {"articles": "status = 'unchanged'"}
 HEADER_FIELDS = ("title", "publisher", "published", "url", "language")
 
 
-def parse(
-    data: bytes, file: str, sha256: str, source_id: str, previous: dict[str, pl.DataFrame]
-) -> dict[str, pl.DataFrame]:
-    """One article file; `previous` holds the last load's raw.articles and raw.claim_candidates."""
-    carried = _unchanged(file, sha256, source_id, previous)
-    if carried is not None:
-        return carried
+def parse(data: bytes, file: str, sha256: str, source_id: str) -> dict[str, pl.DataFrame]:
+    """One article file → its row of raw.articles and its rows of raw.claim_candidates."""
     encoding = utf16_name(data)
     if encoding:
         raise FileError(f"article is {encoding}-encoded, not UTF-8; save it as UTF-8")
@@ -120,29 +117,4 @@ def parse(
     return {
         "articles": pl.DataFrame([article_row], schema=ARTICLES_SCHEMA),
         "claim_candidates": pl.DataFrame(candidates, schema=CANDIDATES_SCHEMA),
-    }
-
-
-def _unchanged(
-    file: str, sha256: str, source_id: str, previous: dict[str, pl.DataFrame]
-) -> dict[str, pl.DataFrame] | None:
-    """The previous rows of this file if its bytes and source are the same as last time."""
-    articles = previous.get("articles")
-    if articles is None or articles.is_empty():
-        return None
-    same = (
-        (pl.col("file") == file)
-        & (pl.col("article_sha256") == sha256)
-        & (pl.col("source_id") == source_id)
-    )
-    before = articles.filter(same)
-    if before.is_empty():
-        return None
-    candidates = previous["claim_candidates"]
-    if not set(CANDIDATES_SCHEMA) <= set(candidates.columns):
-        return None  # loaded by an extractor with other output fields: extract again
-    candidates = candidates.filter(same)
-    return {
-        "articles": before.with_columns(status=pl.lit("unchanged")),
-        "claim_candidates": candidates,
     }

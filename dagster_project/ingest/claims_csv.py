@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import polars as pl
 
 from dagster_project.ingest.csv_file import CsvRecords, Rejection
-from dagster_project.ingest.units import check_plausible, parse_number, parse_period, parse_unit
+from dagster_project.ingest.units import (
+    implausible,
+    parse_number,
+    parse_period,
+    parse_unit,
+    plain_number,
+    plain_period,
+)
 from dagster_project.ingest.validate import (
     one_of,
     parse_column,
     parse_error,
+    reason_in,
     required,
     split_rejected,
 )
@@ -21,6 +31,9 @@ COLUMNS = [
 REQUIRED = ["claim_id", "subject", "metric", "period", "value", "unit", "bound", "source_id"]
 BOUNDS = ["exact", "at_least", "at_most", "approx"]
 MARKET_SCOPES = ["", "domestic", "world", "provincial", "city"]
+
+# Rows parsed at once: bounds the memory a file of millions of rows needs beside its text.
+BATCH_ROWS = 2_000_000
 
 SCHEMA = {
     "claim_id": pl.String,
@@ -47,19 +60,90 @@ SCHEMA = {
 }
 
 
+class SeenClaimIds:
+    """The claim ids loaded from earlier files of a load, with the file and line of each.
+
+    Frames, not a dict: a load can hold millions of ids. They are kept as a few frames sorted
+    by claim_id, of doubling sizes (merged as they grow, like a log-structured merge tree), so
+    that looking up a small file's ids is a binary search per id, not a pass over every id.
+    A file's ids are sorted in only when the next file is looked up.
+    """
+
+    def __init__(self) -> None:
+        self.files: list[str] = []
+        self.levels: list[pl.DataFrame] = []  # each sorted by claim_id; sizes shrink
+        self.pending: list[pl.DataFrame] = []
+
+    def first_at(self, claim_ids: pl.Series) -> pl.Expr:
+        """`file:line` where each id was first loaded, or null for an id not seen before."""
+        self._sort_in_pending()
+        if not self.levels:
+            return pl.lit(None, dtype=pl.String)  # one null for every row, nothing allocated
+        files = dict(enumerate(self.files))
+        found = pl.repeat(None, claim_ids.len(), dtype=pl.String, eager=True)
+        for level in self.levels:
+            position = level["claim_id"].search_sorted(claim_ids).clip(0, level.height - 1)
+            candidates = level[position]
+            where = candidates.select(
+                pl.when(pl.col("claim_id") == claim_ids).then(
+                    pl.format(
+                        "{}:{}",
+                        pl.col("file_index").replace_strict(files, return_dtype=pl.String),
+                        "line",
+                    )
+                )
+            ).to_series()
+            found = found.fill_null(where)  # an id is in one level at most
+        return pl.lit(found)
+
+    def add(self, file: str, rows: pl.DataFrame) -> None:
+        """Remember the ids of `rows` (columns claim_id and line), loaded from `file`."""
+        self.files.append(file)
+        index = pl.lit(len(self.files) - 1, dtype=pl.UInt32).alias("file_index")
+        self.pending.append(rows.select("claim_id", index, "line"))
+
+    def _sort_in_pending(self) -> None:
+        for frame in self.pending:
+            if frame.is_empty():
+                continue
+            self.levels.append(frame.sort("claim_id"))
+            while len(self.levels) > 1 and self.levels[-2].height <= 2 * self.levels[-1].height:
+                newer, older = self.levels.pop(), self.levels.pop()
+                self.levels.append(older.merge_sorted(newer, key="claim_id"))
+        self.pending = []
+
+
 def parse(
     records: CsvRecords,
     file: str,
     allowed_sources: list[str],
-    seen_claim_ids: dict[str, str],
-) -> tuple[pl.DataFrame, list[Rejection]]:
-    """Validate and normalise one claims file.
+    seen_claim_ids: SeenClaimIds,
+) -> Iterator[tuple[pl.DataFrame, list[Rejection]]]:
+    """Validate and normalise one claims file, BATCH_ROWS rows at a time: (rows, rejections).
 
-    `seen_claim_ids` maps claim ids already loaded (from earlier files) to `file:line`; it is
-    updated with this file's ids so duplicates across files are caught too.
+    A batch is parsed only when the caller asks for it, so a large file's parsed rows need
+    not all be in memory at once. `seen_claim_ids` holds the ids loaded from earlier files;
+    once the last batch is out, this file's loaded ids are added to it.
     """
-    rows = records.rows
-    rows = parse_column(rows, "value", parse_number, {"value_number": pl.Float64})
+    # Over the whole file: an id repeats a row of any earlier batch too.
+    repeated = records.rows.select(pl.col("claim_id").is_first_distinct().not_()).to_series()
+    loaded_ids = []
+    for offset in range(0, max(records.rows.height, 1), BATCH_ROWS):
+        rows = records.rows.slice(offset, BATCH_ROWS).with_columns(
+            repeated.slice(offset, BATCH_ROWS).alias("__duplicate_in_file")
+        )
+        loaded, rejections = _parse_batch(rows, file, allowed_sources, seen_claim_ids)
+        loaded_ids.append(loaded.select("claim_id", "line"))
+        yield loaded, rejections
+    seen_claim_ids.add(file, pl.concat(loaded_ids))
+
+
+def _parse_batch(
+    rows: pl.DataFrame, file: str, allowed_sources: list[str], seen_claim_ids: SeenClaimIds
+) -> tuple[pl.DataFrame, list[Rejection]]:
+    rows = parse_column(
+        rows, "value", parse_number, {"value_number": pl.Float64}, plain_number("value")
+    )
     rows = parse_column(
         rows, "unit", parse_unit, {"multiplier": pl.Float64, "unit_base": pl.String}
     )
@@ -70,19 +154,13 @@ def parse(
         "period_first_month": pl.Int32,
         "period_last_month": pl.Int32,
     }
-    rows = parse_column(rows, "period", parse_period, period_outputs)
+    rows = parse_column(rows, "period", parse_period, period_outputs, plain_period("period"))
     rows = rows.with_columns(
         (pl.col("value_number") * pl.col("multiplier")).alias("value_base"),
-        pl.col("claim_id").is_first_distinct().not_().alias("__duplicate_in_file"),
-        pl.col("claim_id").replace_strict(seen_claim_ids, default=None).alias("__seen_at"),
+        seen_claim_ids.first_at(rows["claim_id"]).alias("__seen_at"),
     )
-    plausibility = pl.struct("value_base", "unit_base").map_elements(
-        lambda row: (
-            check_plausible(row["value_base"], row["unit_base"])
-            if row["value_base"] is not None and row["unit_base"] is not None
-            else None
-        ),
-        return_dtype=pl.String,
+    rows = rows.with_columns(
+        implausible(rows["value_base"], rows["unit_base"]).alias("__implausible")
     )
     checks = [required(column) for column in REQUIRED]
     checks += [
@@ -92,23 +170,19 @@ def parse(
         one_of("bound", BOUNDS),
         one_of("market_scope", MARKET_SCOPES),
         one_of("source_id", sorted(allowed_sources)),
-        ("value", plausibility),
+        reason_in("value", "__implausible"),
         (
             "claim_id",
-            pl.when(pl.col("__duplicate_in_file")).then(
-                pl.format("duplicate claim_id {} (earlier in this file)", pl.col("claim_id"))
-            ),
+            pl.col("__duplicate_in_file"),
+            pl.format("duplicate claim_id {} (earlier in this file)", pl.col("claim_id")),
         ),
         (
             "claim_id",
-            pl.when(pl.col("__seen_at").is_not_null()).then(
-                pl.format("duplicate claim_id {} (first at {})", pl.col("claim_id"), "__seen_at")
-            ),
+            pl.col("__seen_at").is_not_null(),
+            pl.format("duplicate claim_id {} (first at {})", pl.col("claim_id"), "__seen_at"),
         ),
     ]
     good, rejections = split_rejected(rows, checks, source_column="source_id")
-    for claim_id, line in good.select("claim_id", "line").iter_rows():
-        seen_claim_ids[claim_id] = f"{file}:{line}"
     loaded = good.select(
         "claim_id",
         "source_id",

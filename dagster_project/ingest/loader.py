@@ -2,13 +2,14 @@
 
 A file that cannot be read never stops the others: it is recorded as failed (with the reason)
 in raw.file_loads and raw.rejected_rows, and the rows it had loaded before are kept, so a
-bad drop of one file does not wipe figures that BI users already rely on.
+bad drop of one file does not wipe figures that BI users already rely on. A file unchanged
+since the last load keeps its rows without being parsed again (files_carried.py).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,15 @@ import duckdb
 import polars as pl
 
 from dagster_project.ingest import articles, claims_csv, monthly_csv, owid_csv, series
-from dagster_project.ingest.csv_file import FileError, Rejection, read_csv_records
+from dagster_project.ingest.claims_csv import SeenClaimIds
+from dagster_project.ingest.csv_file import FileError, Rejection
+from dagster_project.ingest.csv_reader import read_csv_records
+from dagster_project.ingest.files_carried import (
+    PARSE_KEYS_DDL,
+    PreviousLoads,
+    may_carry_claims,
+    parse_key,
+)
 from dagster_project.ingest.paths import PathError, outside_reason, read_inside
 from dagster_project.ingest.registry import (
     DATASETS,
@@ -56,6 +65,16 @@ create table if not exists raw.file_loads (
     rows_loaded bigint not null, rows_rejected bigint not null, status varchar not null,
     error varchar, loaded_at timestamp with time zone not null default current_timestamp
 )"""
+
+INSERT_ROWS = 1_000_000
+REJECTION_COLUMNS = {
+    "dataset": pl.String, "source_id": pl.String, "file": pl.String, "line": pl.Int64,
+    "column_name": pl.String, "value": pl.String, "reason": pl.String,
+}  # fmt: skip
+FILE_LOAD_COLUMNS = {
+    "dataset": pl.String, "file": pl.String, "sha256": pl.String, "rows_read": pl.Int64,
+    "rows_loaded": pl.Int64, "rows_rejected": pl.Int64, "status": pl.String, "error": pl.String,
+}  # fmt: skip
 
 
 @dataclass
@@ -116,30 +135,35 @@ def ensure_raw_schema(connection: duckdb.DuckDBPyConnection) -> None:
     connection.execute("create schema if not exists raw")
     connection.execute(REJECTED_ROWS_DDL)
     connection.execute(FILE_LOADS_DDL)
+    connection.execute(PARSE_KEYS_DDL)
 
 
 def _record(connection: duckdb.DuckDBPyConnection, dataset: str, result: DatasetLoad) -> None:
     connection.execute("delete from raw.rejected_rows where dataset = ?", [dataset])
     connection.execute("delete from raw.file_loads where dataset = ?", [dataset])
-    if result.rejections:
-        connection.executemany(
-            "insert into raw.rejected_rows (dataset, source_id, file, line, column_name, value,"
-            " reason) values (?, ?, ?, ?, ?, ?, ?)",
-            [
-                [dataset, r.source_id, file, r.line, r.column_name, r.value, r.reason]
-                for file, r in result.rejections
-            ],
-        )
-    if result.files:
-        connection.executemany(
-            "insert into raw.file_loads (dataset, file, sha256, rows_read, rows_loaded,"
-            " rows_rejected, status, error) values (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                [dataset, f.file, f.sha256, f.rows_read, f.rows_loaded, f.rows_rejected,
-                 f.status, f.error]
-                for f in result.files
-            ],
-        )  # fmt: skip
+    rejections = pl.DataFrame(  # noqa: F841 - scanned by DuckDB below
+        [
+            (dataset, r.source_id, file, r.line, r.column_name, r.value, r.reason)
+            for file, r in result.rejections
+        ],
+        schema=REJECTION_COLUMNS,
+        orient="row",
+    )
+    connection.execute(
+        f"insert into raw.rejected_rows ({', '.join(REJECTION_COLUMNS)}) select * from rejections"
+    )
+    files = pl.DataFrame(  # noqa: F841 - scanned by DuckDB below
+        [
+            (dataset, f.file, f.sha256, f.rows_read, f.rows_loaded, f.rows_rejected, f.status,
+             f.error)
+            for f in result.files
+        ],
+        schema=FILE_LOAD_COLUMNS,
+        orient="row",
+    )  # fmt: skip
+    connection.execute(
+        f"insert into raw.file_loads ({', '.join(FILE_LOAD_COLUMNS)}) select * from files"
+    )
 
 
 def load_source_registry(connection: duckdb.DuckDBPyConnection, raw_dir: Path) -> DatasetLoad:
@@ -191,39 +215,40 @@ def read_registry(connection: duckdb.DuckDBPyConnection) -> Registry:
     return Registry(frame.select(list(REGISTRY_SCHEMA)).cast(REGISTRY_SCHEMA))
 
 
+Batches = Iterable[tuple[dict[str, pl.DataFrame], list[Rejection]]]
+
+
 def _parse_file(
-    data: bytes,
-    file: str,
-    dataset: str,
-    sources: list[dict],
-    seen_claim_ids: dict[str, str],
-    previous: dict[str, pl.DataFrame],
-) -> tuple[dict[str, pl.DataFrame], list[Rejection], int]:
-    """(rows per raw table, rejected rows, rows read) for one file already read."""
+    data: bytes, file: str, dataset: str, sources: list[dict], seen_claim_ids: SeenClaimIds
+) -> tuple[Batches, list[Rejection], int]:
+    """(batches of rows per raw table with their rejected rows, rows the reader rejected,
+    rows read) for one file already read. Claims batches are parsed as they are consumed."""
     if dataset == "articles":
         if len(sources) != 1:
             raise FileError(_one_source_only(sources, "an article"))
         source_id = sources[0]["source_id"]
-        return articles.parse(data, file, _sha256(data), source_id, previous), [], 1
+        return [(articles.parse(data, file, _sha256(data), source_id), [])], [], 1
     file_format = sources[0]["format"]
     if file_format == "claims_csv":
         records = read_csv_records(data, claims_csv.COLUMNS)
-        frame, rejections = claims_csv.parse(
-            records, file, [source["source_id"] for source in sources], seen_claim_ids
+        allowed = [source["source_id"] for source in sources]
+        batches = claims_csv.parse(records, file, allowed, seen_claim_ids)
+        return (
+            (({dataset: frame}, rejections) for frame, rejections in batches),
+            records.rejections,
+            records.rows_read,
         )
-    else:
-        if len(sources) != 1:
-            raise FileError(_one_source_only(sources, "a series file"))
-        records = read_csv_records(data)
-        try:
-            if file_format == "owid_csv":
-                frame, rejections = owid_csv.parse(records, file, sources[0])
-            else:
-                frame, rejections = monthly_csv.parse(records, file, sources[0], file_format)
-        except UnitError as error:
-            raise FileError(f"registry series.unit: {error}") from None
-    rejections = records.rejections + rejections
-    return {dataset: frame}, rejections, records.rows_read
+    if len(sources) != 1:
+        raise FileError(_one_source_only(sources, "a series file"))
+    records = read_csv_records(data)
+    try:
+        if file_format == "owid_csv":
+            frame, rejections = owid_csv.parse(records, file, sources[0])
+        else:
+            frame, rejections = monthly_csv.parse(records, file, sources[0], file_format)
+    except UnitError as error:
+        raise FileError(f"registry series.unit: {error}") from None
+    return [({dataset: frame}, rejections)], records.rejections, records.rows_read
 
 
 def _entry(source: dict) -> str:
@@ -253,51 +278,75 @@ def _existing_tables(connection: duckdb.DuckDBPyConnection, dataset: str) -> set
     return existing
 
 
-def _loaded_before(connection: duckdb.DuckDBPyConnection, dataset: str) -> set[str]:
-    """The dataset's files that the last load loaded (fully or with rejections)."""
-    exists = connection.execute(
-        "select count(*) from information_schema.tables"
-        " where table_schema = 'raw' and table_name = 'file_loads'"
-    ).fetchall()[0][0]
-    if not exists:
-        return set()
-    rows = connection.execute(
-        "select file from raw.file_loads where dataset = ? and status like 'loaded%'", [dataset]
-    ).fetchall()
-    return {file for (file,) in rows}
-
-
-def _previous_rows(connection: duckdb.DuckDBPyConnection, dataset: str) -> dict[str, pl.DataFrame]:
-    """The last load's rows, for formats that carry unchanged files over (articles)."""
-    if dataset != "articles":
-        return {}
-    existing = _existing_tables(connection, dataset)
-    return {
-        table: connection.sql(f"select * exclude (loaded_at) from raw.{table}").pl().cast(schema)
-        for table, schema in DATASET_TABLES[dataset].items()
-        if table in existing
-    }
-
-
 def load_dataset(connection: duckdb.DuckDBPyConnection, dataset: str, raw_dir: Path) -> DatasetLoad:
-    """Load every file the registry lists for `dataset` into its raw tables."""
+    """Load every file the registry lists for `dataset` into its raw tables.
+
+    One transaction: a parsed file's rows replace its old ones as it is parsed; a carried or a
+    failed file's rows stay as they are (with the time they were loaded); rows of files no
+    longer listed go at the end. A load that stops half-way leaves the tables as they were.
+    """
     if dataset not in DATASETS:
         raise ValueError(f"unknown dataset {dataset!r}")
     registry = read_registry(connection)
-    sources_by_id = {row["source_id"]: row for row in registry.sources.iter_rows(named=True)}
     tables = DATASET_TABLES[dataset]
-    result = DatasetLoad(dataset, [], [])
-    frames = {table: [pl.DataFrame(schema=schema)] for table, schema in tables.items()}
-    seen_claim_ids: dict[str, str] = {}
-    previous = _previous_rows(connection, dataset)
+    previous = PreviousLoads.read(connection, dataset)
     # Files that loaded last time go first: a new file reusing their claim ids is the one whose
     # rows are rejected as duplicates, so adding a file never takes rows from another source.
-    loaded_before = _loaded_before(connection, dataset)
     files = sorted(
-        registry.files_of(dataset).items(), key=lambda i: (i[0] not in loaded_before, i[0])
+        registry.files_of(dataset).items(), key=lambda i: (i[0] not in previous.counts, i[0])
     )
-    for file, source_ids in files:
-        sources = [sources_by_id[s] for s in source_ids]
+    with transaction(connection):
+        ensure_raw_schema(connection)
+        existing = _existing_tables(connection, dataset)
+        for table, schema in tables.items():
+            if table not in existing:  # new, or written by a version with other columns
+                empty = pl.DataFrame(schema=schema)  # noqa: F841 - scanned by DuckDB below
+                connection.execute(
+                    f"create or replace table raw.{table} as"
+                    " select *, current_timestamp as loaded_at from empty"
+                )
+        load = _DatasetLoader(connection, dataset, registry, previous, existing == set(tables))
+        for file, source_ids in files:
+            load.file(raw_dir, file, source_ids)
+        for table in tables:
+            connection.execute(
+                f"delete from raw.{table} where file not in (select unnest(?))",
+                [[file for file, _ in files]],
+            )
+        _note_kept_rows(connection, load.result)
+        _record(connection, dataset, load.result)
+        connection.execute("delete from raw.file_parse_keys where dataset = ?", [dataset])
+        parse_keys = pl.DataFrame(  # noqa: F841 - scanned by DuckDB below
+            {"dataset": dataset, "file": list(load.keys), "parse_key": list(load.keys.values())},
+            schema={"dataset": pl.String, "file": pl.String, "parse_key": pl.String},
+        )
+        connection.execute("insert into raw.file_parse_keys select * from parse_keys")
+    return load.result
+
+
+class _DatasetLoader:
+    """One dataset's files, one at a time: carried over, parsed, or failed."""
+
+    def __init__(
+        self,
+        connection: duckdb.DuckDBPyConnection,
+        dataset: str,
+        registry: Registry,
+        previous: PreviousLoads,
+        can_carry: bool,
+    ) -> None:
+        self.connection, self.dataset, self.previous = connection, dataset, previous
+        self.tables = DATASET_TABLES[dataset]
+        self.sources = {row["source_id"]: row for row in registry.sources.iter_rows(named=True)}
+        self.can_carry = can_carry
+        self.result = DatasetLoad(dataset, [], [])
+        self.keys: dict[str, str] = {}  # file → parse key, for the files that loaded
+        self.seen_claim_ids = SeenClaimIds()
+        self.parsed_any = False  # whether a file so far was parsed rather than carried
+        self.claims_table = next((t for t, s in self.tables.items() if "claim_id" in s), None)
+
+    def file(self, raw_dir: Path, file: str, source_ids: list[str]) -> None:
+        sources = [self.sources[s] for s in source_ids]
         data = None
         try:
             try:
@@ -306,61 +355,83 @@ def load_dataset(connection: duckdb.DuckDBPyConnection, dataset: str, raw_dir: P
                 raise FileError(f"{_entry(sources[0])} {error}") from None
             if data is None:
                 raise FileError("file not found")
-            parsed, rejections, rows_read = _parse_file(
-                data, file, dataset, sources, seen_claim_ids, previous
+            digest = _sha256(data)
+            key = parse_key(digest, sources)
+            if self._carried(file, digest, key):
+                self.keys[file] = key
+                return
+            batches, rejections, rows_read = _parse_file(
+                data, file, self.dataset, sources, self.seen_claim_ids
             )
         except FileError as error:
             reason = f"{file}: {error}"
-            file_format = TEXT_FORMAT if dataset == "articles" else sources[0]["format"]
+            file_format = TEXT_FORMAT if self.dataset == "articles" else sources[0]["format"]
             count = _rows_in_failed_file(file_format, data or b"")
             digest = _sha256(data) if data is not None else None
-            result.files.append(FileLoad(file, digest, count, 0, count, "failed", reason))
-            result.rejections.append((file, Rejection(0, None, None, reason, source_ids[0])))
-            continue
+            self.result.files.append(FileLoad(file, digest, count, 0, count, "failed", reason))
+            self.result.rejections.append((file, Rejection(0, None, None, reason, source_ids[0])))
+            return
+        del data  # a large file's bytes need not wait for its rows to be parsed and written
+        self.parsed_any = True
+        self.keys[file] = key
+        for table in self.tables:
+            self.connection.execute(f"delete from raw.{table} where file = ?", [file])
+        rejections = list(rejections)
+        for parsed, batch_rejections in batches:
+            rejections.extend(batch_rejections)
+            for table, frame in parsed.items():
+                # In slices: each becomes Arrow (which DuckDB scans in place) only while inserted.
+                for rows in frame.iter_slices(INSERT_ROWS):  # noqa: B007 - scanned by DuckDB
+                    self.connection.execute(
+                        f"insert into raw.{table} by name"
+                        " select *, current_timestamp as loaded_at from rows"
+                    )
         rejected_lines = len({rejection.line for rejection in rejections})
-        for table, frame in parsed.items():
-            frames[table].append(frame)
-        result.rejections += [(file, rejection) for rejection in rejections]
-        result.files.append(
+        self.result.rejections += [(file, rejection) for rejection in rejections]
+        self.result.files.append(
             FileLoad(
                 file,
-                _sha256(data),
+                digest,
                 rows_read,
                 rows_read - rejected_lines,
                 rejected_lines,
                 "loaded_with_rejections" if rejections else "loaded",
             )
         )
-    with transaction(connection):
-        ensure_raw_schema(connection)
-        existing = _existing_tables(connection, dataset)
-        failed = [load.file for load in result.failed_files]
-        kept_counts: dict[str, list[str]] = {}
-        for table, table_frames in frames.items():
-            new_rows = pl.concat(table_frames)  # noqa: F841 - scanned by DuckDB below
-            kept = f"select * from raw.{table} where file in (select unnest(?))"
-            if table in existing and failed:
-                connection.execute(f"create temp table kept_rows as {kept}", [failed])
-            else:
-                connection.execute(
-                    "create temp table kept_rows as"
-                    " select *, current_timestamp as loaded_at from new_rows limit 0"
-                )
-            for file, count in connection.execute(
-                "select file, count(*) from kept_rows group by file"
-            ).fetchall():
-                kept_counts.setdefault(file, []).append(
-                    f"{count} rows" if len(tables) == 1 else f"{count} rows of raw.{table}"
-                )
-            connection.execute(
-                f"create or replace table raw.{table} as"
-                " select *, current_timestamp as loaded_at from new_rows"
-                " union all by name select * from kept_rows"
-            )
-            connection.execute("drop table kept_rows")
-        for load in result.failed_files:
-            if load.file in kept_counts:
-                kept = " and ".join(kept_counts[load.file])
-                load.error = f"{load.error}; kept {kept} from the previous load"
-        _record(connection, dataset, result)
-    return result
+
+    def _carried(self, file: str, digest: str, key: str) -> bool:
+        """Keep the file's rows and rejections from the last load if nothing it depends on moved."""
+        counts = self.previous.unchanged(file, key) if self.can_carry else None
+        if counts is None:
+            return False
+        rejections = self.previous.rejections(self.connection, file)
+        if self.claims_table and not may_carry_claims(
+            self.connection,
+            self.claims_table,
+            file,
+            rejections,
+            self.seen_claim_ids,
+            self.parsed_any,
+        ):
+            return False
+        for table, marks in articles.CARRIED_COLUMNS.items():
+            if table in self.tables:
+                self.connection.execute(f"update raw.{table} set {marks} where file = ?", [file])
+        self.result.files.append(FileLoad(file, digest, *counts))
+        self.result.rejections += [(file, rejection) for rejection in rejections]
+        return True
+
+
+def _note_kept_rows(connection: duckdb.DuckDBPyConnection, result: DatasetLoad) -> None:
+    """A failed file keeps the rows it loaded before: its error says how many."""
+    tables = DATASET_TABLES[result.dataset]
+    for load in result.failed_files:
+        kept = []
+        for table in tables:
+            (count,) = connection.execute(
+                f"select count(*) from raw.{table} where file = ?", [load.file]
+            ).fetchone()
+            if count:
+                kept.append(f"{count} rows" if len(tables) == 1 else f"{count} rows of raw.{table}")
+        if kept:
+            load.error = f"{load.error}; kept {' and '.join(kept)} from the previous load"

@@ -5,9 +5,20 @@ from __future__ import annotations
 import polars as pl
 
 from dagster_project.ingest.csv_file import CsvRecords, FileError, Rejection
-from dagster_project.ingest.series import SCHEMA, parse_month_start, parse_observation, plausibility
-from dagster_project.ingest.units import parse_unit
-from dagster_project.ingest.validate import parse_column, parse_error, required, split_rejected
+from dagster_project.ingest.series import (
+    SCHEMA,
+    parse_month_start,
+    parse_observation,
+    with_plausibility,
+)
+from dagster_project.ingest.units import parse_unit, plain_number
+from dagster_project.ingest.validate import (
+    parse_column,
+    parse_error,
+    reason_in,
+    required,
+    split_rejected,
+)
 
 LAYOUTS = {
     "imf_csv": ("Date", "Price"),
@@ -31,19 +42,21 @@ def parse(
     multiplier, unit_base = parse_unit(source["series_unit"])
 
     rows = parse_column(records.rows, date_column, parse_month_start, {"period_date": pl.Date})
-    rows = parse_column(rows, value_column, parse_observation, {"value": pl.Float64})
+    rows = parse_column(
+        rows, value_column, parse_observation, {"value": pl.Float64}, plain_number(value_column)
+    )
     rows = rows.with_columns((pl.col("value") * multiplier).alias("value_base"))
+    rows = with_plausibility(rows, unit_base)
     checks = [
         required(date_column),
         required(value_column),
         parse_error(date_column),
         parse_error(value_column),
-        (value_column, plausibility(unit_base)),
+        reason_in(value_column, "__implausible"),
         (
             date_column,
-            pl.when(
-                pl.col("period_date").is_duplicated() & pl.col("period_date").is_not_null()
-            ).then(pl.format("date {} appears more than once", pl.col(date_column))),
+            pl.col("period_date").is_duplicated() & pl.col("period_date").is_not_null(),
+            pl.format("date {} appears more than once", pl.col(date_column)),
         ),
     ]
     good, rejections = split_rejected(rows, checks)

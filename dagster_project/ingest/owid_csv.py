@@ -5,9 +5,15 @@ from __future__ import annotations
 import polars as pl
 
 from dagster_project.ingest.csv_file import CsvRecords, FileError, Rejection
-from dagster_project.ingest.series import SCHEMA, parse_observation, parse_year, plausibility
-from dagster_project.ingest.units import parse_unit
-from dagster_project.ingest.validate import parse_column, parse_error, required, split_rejected
+from dagster_project.ingest.series import SCHEMA, parse_observation, parse_year, with_plausibility
+from dagster_project.ingest.units import parse_unit, plain_number
+from dagster_project.ingest.validate import (
+    parse_column,
+    parse_error,
+    reason_in,
+    required,
+    split_rejected,
+)
 
 KEY_COLUMNS = ["Entity", "Code", "Year"]
 
@@ -28,13 +34,16 @@ def parse(records: CsvRecords, file: str, source: dict) -> tuple[pl.DataFrame, l
         index=["line", *KEY_COLUMNS], on=measures, variable_name="measure", value_name="cell"
     ).filter(pl.col("cell") != "")
     long = parse_column(long, "Year", parse_year, {"period_date": pl.Date})
-    long = parse_column(long, "cell", parse_observation, {"value": pl.Float64})
+    long = parse_column(
+        long, "cell", parse_observation, {"value": pl.Float64}, plain_number("cell")
+    )
     long = long.with_columns((pl.col("value") * multiplier).alias("value_base"))
+    long = with_plausibility(long, unit_base)
     checks = [
         required("Entity"),
         parse_error("Year"),
         parse_error("cell"),
-        ("cell", plausibility(unit_base)),
+        reason_in("cell", "__implausible"),
     ]
     good, rejections = split_rejected(long, checks)
     # A line is loaded only if all its observations are good: reject its other cells too.

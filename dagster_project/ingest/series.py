@@ -6,7 +6,7 @@ from datetime import date
 
 import polars as pl
 
-from dagster_project.ingest.units import check_plausible, parse_number
+from dagster_project.ingest.units import implausible, parse_number
 
 SCHEMA = {
     "series_id": pl.String,
@@ -49,7 +49,7 @@ def parse_observation(text: str) -> tuple[float]:
     return (parse_number(text),)
 
 
-def plausibility(base_unit: str) -> pl.Expr:
-    return pl.col("value_base").map_elements(
-        lambda value: check_plausible(value, base_unit), return_dtype=pl.String
-    )
+def with_plausibility(rows: pl.DataFrame, base_unit: str) -> pl.DataFrame:
+    """Add `__implausible`: why each row's value_base is implausible in `base_unit`, or null."""
+    units = pl.repeat(base_unit, rows.height, dtype=pl.String, eager=True)
+    return rows.with_columns(implausible(rows["value_base"], units).alias("__implausible"))

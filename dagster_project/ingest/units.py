@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 import re
 
+import polars as pl
+
 from dagster_project import vocabulary
 
 _TABLE = vocabulary.units()
@@ -170,3 +172,57 @@ def check_plausible(value: float, base_unit: str) -> str | None:
     if not low <= value <= high:
         return f"value {value:g} {base_unit} is outside the plausible range [{low:g}, {high:g}]"
     return None
+
+
+# Vectorised fast paths for parse_column: the shapes almost every value has. Anything else
+# (thousands separators, exponents, full-width digits, scale words) goes to the parsers above.
+_PLAIN_DECIMAL = r"^-?[0-9]{1,15}(\.[0-9]{1,15})?$"
+_YEAR = r"^[0-9]{4}$"
+_YEAR_MONTH = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+
+
+def plain_number(column: str) -> tuple[pl.Expr, list[pl.Expr]]:
+    """Plain decimals, read by polars exactly as float() reads them (both round correctly)."""
+    text = pl.col(column)
+    return text.str.contains(_PLAIN_DECIMAL), [text.cast(pl.Float64, strict=False)]
+
+
+def plain_period(column: str) -> tuple[pl.Expr, list[pl.Expr]]:
+    """`YYYY` and `YYYY-MM` within 1900-2100, as parse_period reads them."""
+    text = pl.col(column)
+    year = text.str.slice(0, 4).cast(pl.Int32, strict=False)
+    month = text.str.slice(5, 2).cast(pl.Int32, strict=False)
+    is_year = text.str.contains(_YEAR)
+    recognised = (is_year | text.str.contains(_YEAR_MONTH)) & year.is_between(1900, 2100)
+    return recognised, [
+        year,
+        pl.when(is_year).then(None).otherwise(month),
+        pl.when(is_year).then(pl.lit("year")).otherwise(pl.lit("month")),
+        pl.when(is_year).then(1).otherwise(month).cast(pl.Int32),
+        pl.when(is_year).then(12).otherwise(month).cast(pl.Int32),
+    ]
+
+
+def implausible(values: pl.Series, base_units: pl.Series) -> pl.Expr:
+    """check_plausible for every row: polars finds the values outside their unit's range, and
+    Python words the reason for those rows only."""
+    frame = pl.DataFrame({"value": values, "unit": base_units})
+    lows = {name: low for name, (low, _) in PLAUSIBLE.items()}
+    highs = {name: high for name, (_, high) in PLAUSIBLE.items()}
+    unit = pl.col("unit")
+    outside = frame.select(
+        pl.col("value").is_not_null()
+        & unit.is_not_null()
+        & ~pl.col("value")
+        .is_between(
+            unit.replace_strict(lows, default=None, return_dtype=pl.Float64),
+            unit.replace_strict(highs, default=None, return_dtype=pl.Float64),
+        )
+        .fill_null(False)
+    ).to_series()
+    flagged = outside.arg_true()
+    if not flagged.len():
+        return pl.lit(None, dtype=pl.String)  # one null for every row, nothing allocated
+    reasons = pl.repeat(None, frame.height, dtype=pl.String, eager=True)
+    wording = [check_plausible(value, unit) for value, unit in frame[flagged].iter_rows()]
+    return pl.lit(reasons.scatter(flagged, pl.Series(wording, dtype=pl.String)))

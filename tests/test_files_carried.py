@@ -1,0 +1,134 @@
+"""Unchanged files keep their rows without being parsed again, and a load that carries files
+over ends with exactly the tables a load from scratch writes."""
+
+from __future__ import annotations
+
+import duckdb
+from conftest import CLAIMS_HEADER, GOOD_CLAIMS, write
+
+from dagster_project.ingest import claims_csv
+from dagster_project.ingest.loader import load_dataset, load_source_registry
+
+DATASETS = ["article_claims", "exchange_rates", "production_series"]
+
+
+def load_all(connection, raw_dir):
+    load_source_registry(connection, raw_dir)
+    return {dataset: load_dataset(connection, dataset, raw_dir) for dataset in DATASETS}
+
+
+def tables(connection) -> dict[str, list[tuple]]:
+    """Every raw table a dataset writes, and the audit tables, without load times."""
+    queries = {
+        name: f"select * exclude (loaded_at) from raw.{name} order by all"
+        for name in ["article_claims", "exchange_rates", "production_series", "file_loads"]
+    }
+    queries["rejected_rows"] = "select * exclude (rejected_at) from raw.rejected_rows order by all"
+    return {name: connection.execute(query).fetchall() for name, query in queries.items()}
+
+
+def from_scratch(tmp_path, raw_dir) -> dict[str, list[tuple]]:
+    with duckdb.connect(str(tmp_path / "scratch.duckdb")) as connection:
+        load_all(connection, raw_dir)
+        return tables(connection)
+
+
+def test_unchanged_files_are_not_parsed_again(connection, raw_dir):
+    load_all(connection, raw_dir)
+    # Rows changed behind the loader's back stay so: the file was not read into new rows.
+    connection.execute("update raw.article_claims set subject = 'carried' where line = 2")
+    connection.execute("update raw.exchange_rates set value = -1")
+    load_all(connection, raw_dir)
+    subjects = connection.execute(
+        "select distinct subject from raw.article_claims where line = 2"
+    ).fetchall()
+    assert subjects == [("carried",)]
+    assert connection.execute("select distinct value from raw.exchange_rates").fetchall() == [(-1,)]
+
+
+def test_a_changed_file_or_registry_entry_is_parsed_again(connection, raw_dir, tmp_path):
+    load_all(connection, raw_dir)
+    connection.execute("update raw.article_claims set subject = 'stale'")
+    connection.execute("update raw.exchange_rates set value = -1")
+    write(raw_dir / "claims/test_article.csv", GOOD_CLAIMS + "\n")  # same rows, other bytes
+    registry = (raw_dir / "sources.yml").read_text("utf-8")
+    registry = registry.replace("metric: exchange_rate,", "metric: yuan_per_dollar,")
+    (raw_dir / "sources.yml").write_text(registry, "utf-8")
+    load_all(connection, raw_dir)
+    subjects = connection.execute(
+        "select file, count(*) from raw.article_claims where subject = 'stale' group by file"
+    ).fetchall()
+    assert subjects == [("claims/test_second_article.csv", 1)]  # carried: unchanged
+    assert connection.execute("select distinct metric from raw.exchange_rates").fetchall() == [
+        ("yuan_per_dollar",)
+    ]
+    assert tables(connection)["exchange_rates"] == from_scratch(tmp_path, raw_dir)["exchange_rates"]
+
+
+def test_carried_files_keep_their_rejections_and_counts(connection, raw_dir, tmp_path):
+    write(
+        raw_dir / "claims/test_article.csv",
+        GOOD_CLAIMS + "t1__09,Binzhou,,,output_value,2018,lots,t,exact,test_article,bad value\n",
+    )
+    load_all(connection, raw_dir)
+    first = tables(connection)
+    load_all(connection, raw_dir)
+    assert tables(connection) == first == from_scratch(tmp_path, raw_dir)
+    [(read, loaded, rejected)] = connection.execute(
+        "select rows_read, rows_loaded, rows_rejected from raw.file_loads"
+        " where file = 'claims/test_article.csv'"
+    ).fetchall()
+    assert (read, loaded, rejected) == (4, 3, 1)
+
+
+def test_a_duplicate_claim_id_from_a_changed_earlier_file_is_still_caught(
+    connection, raw_dir, tmp_path
+):
+    load_all(connection, raw_dir)
+    # The earlier file (by name) now claims the later file's id: the later one, unchanged,
+    # must lose that row exactly as in a load from scratch.
+    write(
+        raw_dir / "claims/test_article.csv",
+        GOOD_CLAIMS + "t2__01,Binzhou,,,output_value,2018,1,yuan,exact,test_article,moved\n",
+    )
+    load_all(connection, raw_dir)
+    assert tables(connection) == from_scratch(tmp_path, raw_dir)
+    reasons = connection.execute(
+        "select reason from raw.rejected_rows where file = 'claims/test_second_article.csv'"
+    ).fetchall()
+    assert reasons == [("duplicate claim_id t2__01 (first at claims/test_article.csv:5)",)]
+    # And when the earlier file gives the id back, the later file loads its row again.
+    write(raw_dir / "claims/test_article.csv", GOOD_CLAIMS)
+    load_all(connection, raw_dir)
+    (tmp_path / "again").mkdir()
+    assert tables(connection) == from_scratch(tmp_path / "again", raw_dir)
+
+
+def test_a_file_no_longer_listed_loses_its_rows(connection, raw_dir, tmp_path):
+    load_all(connection, raw_dir)
+    registry = (raw_dir / "sources.yml").read_text("utf-8")
+    (raw_dir / "sources.yml").write_text(
+        registry.replace("files: [claims/test_second_article.csv]", "files: [claims/other.csv]"),
+        "utf-8",
+    )
+    write(raw_dir / "claims/other.csv", f"{CLAIMS_HEADER}\n")
+    load_all(connection, raw_dir)
+    files = connection.execute("select distinct file from raw.article_claims").fetchall()
+    assert files == [("claims/test_article.csv",)]
+    assert tables(connection) == from_scratch(tmp_path, raw_dir)
+
+
+def test_a_file_parsed_in_batches_loads_as_in_one(connection, raw_dir, tmp_path, monkeypatch):
+    write(
+        raw_dir / "claims/test_article.csv",
+        GOOD_CLAIMS
+        + "t1__01,Binzhou,,,output_value,2018,331,t,exact,test_article,repeats a batch before\n"
+        + "t1__04,Binzhou,,,output_value,2018,lots,t,exact,test_article,bad value\n"
+        + "t2__01,Binzhou,,,output_value,2018,1,t,exact,test_article,taken by the next file\n",
+    )
+    whole = from_scratch(tmp_path, raw_dir)
+    monkeypatch.setattr(claims_csv, "BATCH_ROWS", 2)
+    load_all(connection, raw_dir)
+    assert tables(connection) == whole
+    reasons = {row[-1] for row in whole["rejected_rows"]}
+    assert "duplicate claim_id t1__01 (earlier in this file)" in reasons
