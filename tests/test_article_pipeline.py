@@ -121,10 +121,12 @@ def test_accept_appends_to_claims_file_and_next_refresh_links_it(home_and_raw):
     again = run_alcap(home, raw, "claims", "accept", candidate_id[:12], "--metric", "employment")
     assert "already accepted" in again.stdout
 
+    article_load = "select * from raw.file_loads where file = 'articles/notes.md'"
+    before = query_raw(home, article_load)
     refreshed = run_alcap(home, raw, "refresh")
     assert refreshed.returncode == 0, refreshed.stdout[-3000:]
-    statuses = dict(query_raw(home, "select file, status from raw.articles"))
-    assert statuses["articles/notes.md"] == "unchanged", "an unchanged article is not re-read"
+    assert refreshed.stdout.startswith(f"changed  claims/{SOURCE}.csv: rebuilding ")
+    assert query_raw(home, article_load) == before, "an unchanged article is not re-read"
     assert query(
         home,
         "select count(*) from marts.fct_claim_review_queue where article_path = 'articles/notes.md'",
