@@ -10,6 +10,7 @@ sampling interval can be missed.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import threading
 import time
@@ -28,6 +29,7 @@ class Run:
     peak_rss_bytes: int
     stdout: str
     stderr: str
+    timed_out: bool = False
 
 
 def _parents() -> dict[int, int]:
@@ -62,14 +64,22 @@ def tree_rss_bytes(root: int) -> int:
     return total
 
 
-def measure(command: list[str], env: dict[str, str], cwd: Path, log_dir: Path) -> Run:
-    """Run `command`, sampling its tree's memory until it exits."""
+def measure(
+    command: list[str], env: dict[str, str], cwd: Path, log_dir: Path, timeout: float | None = None
+) -> Run:
+    """Run `command`, sampling its tree's memory until it exits.
+
+    It runs in a session of its own, so that after `timeout` seconds the whole tree it started
+    (dbt included) can be stopped by that session's process group, and nothing else.
+    """
     log_dir.mkdir(parents=True, exist_ok=True)
     stdout_path, stderr_path = log_dir / "stdout.txt", log_dir / "stderr.txt"
     peak = 0
     with open(stdout_path, "wb") as stdout, open(stderr_path, "wb") as stderr:
         started = time.monotonic()
-        process = subprocess.Popen(command, env=env, cwd=cwd, stdout=stdout, stderr=stderr)
+        process = subprocess.Popen(
+            command, env=env, cwd=cwd, stdout=stdout, stderr=stderr, start_new_session=True
+        )
         finished = threading.Event()
 
         def sample() -> None:
@@ -80,7 +90,13 @@ def measure(command: list[str], env: dict[str, str], cwd: Path, log_dir: Path) -
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
-        returncode = process.wait()
+        timed_out = False
+        try:
+            returncode = process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            os.killpg(process.pid, signal.SIGKILL)
+            returncode = process.wait()
         seconds = time.monotonic() - started
         finished.set()
         sampler.join()
@@ -91,4 +107,5 @@ def measure(command: list[str], env: dict[str, str], cwd: Path, log_dir: Path) -
         peak,
         stdout_path.read_text(encoding="utf-8", errors="replace"),
         stderr_path.read_text(encoding="utf-8", errors="replace"),
+        timed_out,
     )
