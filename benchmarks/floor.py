@@ -30,6 +30,7 @@ class Floor:
     statements: int
     warehouse: Path  # the copy the script ran on: raw tables, seeds and the floor's models
     script: Path
+    model_seconds: dict[str, float]  # per model, as the script ran it
 
 
 def compile_manifest(project_dir: Path, warehouse: Path, target_dir: Path) -> dict:
@@ -79,16 +80,22 @@ def model_nodes(manifest: dict) -> list[dict]:
 
 
 def floor_statements(manifest: dict) -> list[str]:
+    return [statement for _, statement in _named_statements(manifest)]
+
+
+def _named_statements(manifest: dict) -> list[tuple[str, str]]:
+    """(model name or '', statement) in the order the script runs them."""
     statements = []
     schemas = []
     for node in model_nodes(manifest):
         schema = f'"{node["database"]}"."{node["schema"]}"'
         if schema not in schemas:
             schemas.append(schema)
-            statements.append(f"create schema if not exists {schema}")
+            statements.append(("", f"create schema if not exists {schema}"))
         kind = MATERIALISED_AS[node["config"]["materialized"]]
         code = node["compiled_code"].strip().rstrip(";")
-        statements.append(f"create or replace {kind} {node['relation_name']} as (\n{code}\n)")
+        statement = f"create or replace {kind} {node['relation_name']} as (\n{code}\n)"
+        statements.append((node["name"], statement))
     return statements
 
 
@@ -120,15 +127,19 @@ def run_floor(project_dir: Path, warehouse: Path, work_dir: Path) -> Floor:
     manifest = compile_manifest(project_dir, copy, work_dir / "target")
     compile_seconds = time.monotonic() - started
     keep_inputs_only(copy, manifest)
-    statements = floor_statements(manifest)
+    statements = _named_statements(manifest)
     script = work_dir / "floor.sql"
-    script.write_text(";\n\n".join(statements) + ";\n", encoding="utf-8")
+    script.write_text(";\n\n".join(sql for _, sql in statements) + ";\n", encoding="utf-8")
+    model_seconds = {}
     with duckdb.connect(str(copy)) as connection:
         started = time.monotonic()
-        for statement in statements:
+        for name, statement in statements:
+            before = time.monotonic()
             connection.execute(statement)
+            if name:
+                model_seconds[name] = time.monotonic() - before
         seconds = time.monotonic() - started
-    return Floor(seconds, compile_seconds, len(statements), copy, script)
+    return Floor(seconds, compile_seconds, len(statements), copy, script, model_seconds)
 
 
 def _rounded(column: str, data_type: str) -> str:

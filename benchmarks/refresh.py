@@ -72,6 +72,7 @@ class Scale:
     marts_rows: int
     import_seconds: float
     parse_seconds: float = 0.0
+    floor_slowest: list[tuple[str, float]] = field(default_factory=list)  # models, slowest first
 
 
 def parse_refresh(kind: str, run: Run) -> Refresh:
@@ -181,6 +182,7 @@ def run_scale(scale: float, seed: int, work: Path, timeout: float | None = None)
     changed = change_one_file(raw_dir)
     _say(f"scale {scale:g}: changed one value in {changed}")
     refresh("one file")
+    slowest = sorted(floor.model_seconds.items(), key=lambda item: -item[1])[:3]
     return Scale(
         scale,
         generated,
@@ -191,6 +193,7 @@ def run_scale(scale: float, seed: int, work: Path, timeout: float | None = None)
         marts_rows,
         import_seconds(project_dir, env),
         parse_seconds,
+        slowest,
     )
 
 
@@ -247,6 +250,8 @@ def print_scale(result: Scale) -> None:
         f" ({result.marts_rows:,} rows)"
     )
     print(f"one-file-changed / full = {_ratio(one_file.seconds, full.seconds)}")
+    slowest = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in result.floor_slowest)
+    print(f"slowest models in the floor: {slowest}")
 
 
 def print_growth(results: list[Scale]) -> None:
