@@ -63,7 +63,7 @@ BUREAU_METRICS = [
     ("average_selling_price", "yuan/t", 1),
 ]
 ASSOCIATION_METRICS = {"production", "output_value", "sales_volume"}
-ASSOCIATION_SHARE = 0.4  # of firm-months the association also reports
+ASSOCIATION_SHARE = 0.45  # of firm-months the association also reports
 STYLE_SHARES = {"wire": 0.3, "trade": 0.3, "results": 0.2, "bulletin": 0.2}
 
 
