@@ -8,7 +8,7 @@ UV := $(TOOLS)/bin/uv
 export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: run test test-postgres lint env dagster clean browser fuzz
+.PHONY: run test test-postgres lint env dagster clean browser fuzz bench
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -55,6 +55,14 @@ browser:
 FUZZ_EXAMPLES ?= 1000
 fuzz: env
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) .venv/bin/pytest tests/test_fuzz.py -k fuzz_many -q -s
+
+# The refresh benchmark (benchmarks/refresh.py): per scale a generated raw/ directory, full,
+# no-change and one-file-changed refreshes, and the floor. BENCH_SCALES=1,10 for a quicker run;
+# BENCH_TIMEOUT=<seconds> stops any one refresh that runs longer.
+BENCH_SCALES ?= 1,10,100
+BENCH_TIMEOUT ?=
+bench: env
+	.venv/bin/python benchmarks/refresh.py --scales $(BENCH_SCALES) $(if $(BENCH_TIMEOUT),--timeout $(BENCH_TIMEOUT))
 
 # The Dagster daemon (daily schedule, raw/ sensor) and UI on http://127.0.0.1:3000, run
 # history kept in .alcap/dagster_home.

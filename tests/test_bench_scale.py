@@ -1,0 +1,145 @@
+"""The benchmark's parts at a tiny scale: the generator, a real refresh of what it writes, and
+the floor (dbt's compiled models as one DuckDB script) giving the same marts as the pipeline."""
+
+from __future__ import annotations
+
+import csv
+import importlib
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from dagster_project.ingest.registry import data_files_on_disk, load_registry
+from dagster_project.settings import PROJECT_ROOT
+
+if str(PROJECT_ROOT) not in sys.path:
+    sys.path.insert(0, str(PROJECT_ROOT))
+bench_project = importlib.import_module("benchmarks.bench_project")
+floor = importlib.import_module("benchmarks.floor")
+generator = importlib.import_module("benchmarks.generate")
+
+TINY = 0.05  # one cluster of 2 firms, ~4,700 statistical rows, 10 articles
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def tiny_raw(tmp_path_factory) -> Path:
+    raw = tmp_path_factory.mktemp("bench") / "raw"
+    generator.generate(TINY, 7, raw)
+    return raw
+
+
+@pytest.fixture(scope="module")
+def tiny_refresh(tiny_raw: Path, tmp_path_factory) -> tuple[Path, Path]:
+    """A full `alcap refresh` of the tiny raw directory: (project copy, ALCAP_HOME)."""
+    work = tmp_path_factory.mktemp("bench_refresh")
+    project = bench_project.prepare_project(tiny_raw, work / "project")
+    home = work / "home"
+    result = bench_project.run_alcap(project, home, tiny_raw, "refresh", "--full")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return project, home
+
+
+def test_generator_is_deterministic_from_its_seed(tiny_raw: Path, tmp_path: Path) -> None:
+    again = tmp_path / "again"
+    generator.generate(TINY, 7, again)
+    assert _files(again) == _files(tiny_raw)
+    other = tmp_path / "other"
+    generator.generate(TINY, 8, other)
+    assert _files(other) != _files(tiny_raw)
+
+
+def test_generator_command_prints_what_it_wrote(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, str(PROJECT_ROOT / "benchmarks" / "generate.py"), "--scale", "0.02",
+         "--out", str(tmp_path / "raw")],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert "1 clusters, 2 firms" in result.stdout
+    assert "articles" in result.stdout and "MB" in result.stdout
+
+
+def test_every_generated_file_is_in_the_registry(tiny_raw: Path) -> None:
+    registry = load_registry(tiny_raw / "sources.yml")
+    assert registry.rejections == []
+    on_disk = set(data_files_on_disk(tiny_raw))
+    assert registry.listed_files() == on_disk
+    # The shipped files are there as they are, beside the generated ones.
+    for path in (PROJECT_ROOT / "raw").rglob("*.csv"):
+        relative = path.relative_to(PROJECT_ROOT / "raw").as_posix()
+        assert (tiny_raw / relative).read_bytes() == path.read_bytes()
+    assert any(file.startswith("statistics/firms/") for file in on_disk)
+    assert sum(file.startswith("articles/") for file in on_disk) == 10
+
+
+def test_loader_rejects_exactly_the_rows_meant_to_be_bad(
+    tiny_raw: Path, tiny_refresh: tuple[Path, Path]
+) -> None:
+    with open(tiny_raw / ".generated" / "bad_rows.csv", encoding="utf-8") as handle:
+        intended = {
+            (row["file"], int(row["line"]), row["column"]) for row in csv.DictReader(handle)
+        }
+    assert len(intended) == 40  # two per yearly firm file
+    _, home = tiny_refresh
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as connection:
+        rejected = connection.execute(
+            "select file, line, column_name from raw.rejected_rows"
+        ).fetchall()
+        failed = connection.execute(
+            "select file, status from raw.file_loads"
+            " where status not in ('loaded', 'loaded_with_rejections')"
+        ).fetchall()
+    shipped = {
+        path.relative_to(PROJECT_ROOT / "raw").as_posix()
+        for path in (PROJECT_ROOT / "raw").rglob("*")
+    }
+    generated_rejections = {row for row in rejected if row[0] not in shipped}
+    assert generated_rejections == intended
+    assert failed == []
+
+
+def test_floor_script_gives_the_pipelines_marts(
+    tiny_refresh: tuple[Path, Path], tmp_path: Path
+) -> None:
+    project, home = tiny_refresh
+    warehouse = home / "warehouse.duckdb"
+    result = floor.run_floor(project, warehouse, tmp_path / "floor")
+    script = result.script.read_text(encoding="utf-8")
+    assert 'create or replace table "warehouse"."marts"."fct_claims"' in script
+    comparison = floor.compare_marts(warehouse, result.warehouse)
+    assert set(comparison) >= {
+        "fct_claims",
+        "fct_cluster_output_value",
+        "fct_market_share",
+        "dim_sources",
+    }
+    assert {table: differing for table, (_, differing) in comparison.items() if differing} == {}
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        generated_claims = connection.execute(
+            "select count(*) from marts.fct_claims where source_id like 'binzhou_statistics_bureau%'"
+        ).fetchone()[0]
+    assert generated_claims > 1000  # the generated panel reached the marts
+
+    # The comparison is not blind: it sees one value changed in its tenth significant digit.
+    changed = tmp_path / "changed" / "warehouse.duckdb"
+    changed.parent.mkdir()
+    shutil.copy2(result.warehouse, changed)
+    with duckdb.connect(str(changed)) as connection:
+        connection.execute(
+            "update marts.fct_claims set value_normalised = value_normalised * (1 + 1e-9)"
+            " where claim_id = (select min(claim_id) from marts.fct_claims"
+            " where value_normalised <> 0)"
+        )
+    after = floor.compare_marts(warehouse, changed)
+    assert after["fct_claims"][1] == 2  # the row as it was, and as it is now
