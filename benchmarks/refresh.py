@@ -118,20 +118,20 @@ def change_one_file(raw_dir: Path) -> str:
     return panel.relative_to(raw_dir).as_posix()
 
 
+def python_seconds(code: str, project_dir: Path, env: dict[str, str]) -> float:
+    """Wall time of a Python process running `code` in the project copy."""
+    started = time.monotonic()
+    subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=project_dir, check=True, capture_output=True
+    )
+    return time.monotonic() - started
+
+
 def import_seconds(project_dir: Path, env: dict[str, str]) -> float:
     """Process start plus importing the Dagster definitions (best of two)."""
-    best = float("inf")
-    for _ in range(2):
-        started = time.monotonic()
-        subprocess.run(
-            [sys.executable, "-c", "import dagster_project.definitions"],
-            env=env,
-            cwd=project_dir,
-            check=True,
-            capture_output=True,
-        )
-        best = min(best, time.monotonic() - started)
-    return best
+    return min(
+        python_seconds("import dagster_project.definitions", project_dir, env) for _ in range(2)
+    )
 
 
 def run_scale(scale: float, seed: int, work: Path, timeout: float | None = None) -> Scale:
@@ -148,15 +148,9 @@ def run_scale(scale: float, seed: int, work: Path, timeout: float | None = None)
     env = environment(project_dir, home, raw_dir)
     # The project copy has no dbt manifest yet; parse it first, as a user's checkout would have
     # done on its first refresh, so that every measured refresh starts from the same state.
-    started = time.monotonic()
-    subprocess.run(
-        [sys.executable, "-c", "from dagster_project.dbt_project import prepare; prepare()"],
-        env=env,
-        cwd=project_dir,
-        check=True,
-        capture_output=True,
+    parse_seconds = python_seconds(
+        "from dagster_project.dbt_project import prepare; prepare()", project_dir, env
     )
-    parse_seconds = time.monotonic() - started
     refreshes = []
 
     def refresh(kind: str, *arguments: str) -> Refresh:

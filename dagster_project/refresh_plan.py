@@ -39,10 +39,6 @@ class RefreshPlan:
     reason: str = ""
     unchanged_build: str | None = None
 
-    @property
-    def is_full(self) -> bool:
-        return self.roots is None and self.unchanged_build is None
-
 
 def changed_files(before: dict[str, str], after: dict[str, str]) -> list[str]:
     return sorted(
