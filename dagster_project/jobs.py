@@ -107,6 +107,7 @@ def run_job(
                     run_id=run_id,
                     raise_on_error=False,
                     run_config={"loggers": {"console": {"config": {"log_level": level}}}},
+                    tags=plan.run_tags() if plan else None,
                 )
         finally:
             output.close()

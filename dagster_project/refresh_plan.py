@@ -28,6 +28,11 @@ from dagster_project.inputs import (
 from dagster_project.settings import Settings
 
 REFRESH_JOB = "refresh"
+# The datasets whose files hold one claim per row: when only their files changed, the claims
+# models update the claims of those files alone (dbt/macros/claims_incremental.sql).
+CLAIMS_DATASETS = ("article_claims", "point_statistics")
+# The run tag that tells the dbt step so (assets/dbt.py).
+CLAIMS_INCREMENTAL_TAG = "alcap/claims_incremental"
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,10 @@ class RefreshPlan:
     roots: list[str] | None = None  # asset keys as 'raw/point_statistics'
     reason: str = ""
     unchanged_build: str | None = None
+    claims_only: bool = False  # only claims files changed: the claims models may go incrementally
+
+    def run_tags(self) -> dict[str, str]:
+        return {CLAIMS_INCREMENTAL_TAG: "true"} if self.claims_only else {}
 
 
 def changed_files(before: dict[str, str], after: dict[str, str]) -> list[str]:
@@ -50,19 +59,17 @@ def full(reason: str, changed: list[str] | None = None) -> RefreshPlan:
     return RefreshPlan(changed=changed or [], roots=None, reason=reason)
 
 
-def _dataset_roots(raw_dir: Path, files: list[str]) -> list[str] | str:
-    """The raw tables of the datasets that list `files`, or why that cannot be known."""
+def _datasets(raw_dir: Path, files: list[str]) -> set[str] | str:
+    """The datasets that list `files`, or why that cannot be known."""
     try:
         registry = load_registry(raw_dir / REGISTRY_FILE)
     except RegistryError as error:
         return f"the registry cannot be read ({error})"
     owner = {file: dataset for dataset in DATASETS for file in registry.files_of(dataset)}
-    roots = []
     for file in files:
         if file not in owner:
             return f"{file} is not listed by any source (the registry load records it)"
-        roots += [f"raw/{table}" for table in DATASET_TABLES[owner[file]]]
-    return roots
+    return {owner[file] for file in files}
 
 
 def _model_roots(manifest_path: Path, files: list[str]) -> list[str] | str:
@@ -103,13 +110,18 @@ def plan_refresh(
         return full(f"raw/{REGISTRY_FILE} changed", changed)
     if not last_run_succeeded():
         return full("the last refresh did not finish", changed)
-    roots = _dataset_roots(settings.raw_dir, changed_raw)
-    if isinstance(roots, str):
-        return full(roots, changed)
+    datasets = _datasets(settings.raw_dir, changed_raw)
+    if isinstance(datasets, str):
+        return full(datasets, changed)
     model_roots = _model_roots(manifest_path(), changed_nodes) if changed_nodes else []
     if isinstance(model_roots, str):
         return full(model_roots, changed)
-    return RefreshPlan(changed=changed, roots=sorted(set(roots + model_roots)))
+    roots = [f"raw/{table}" for dataset in datasets for table in DATASET_TABLES[dataset]]
+    return RefreshPlan(
+        changed=changed,
+        roots=sorted(set(roots + model_roots)),
+        claims_only=not changed_nodes and datasets <= set(CLAIMS_DATASETS),
+    )
 
 
 def last_refresh_succeeded(instance) -> bool:
@@ -137,4 +149,5 @@ def describe(plan: RefreshPlan, selected: int, total: int) -> str:
     )
     if plan.roots is None:
         return f"changed  {shown}: rebuilding everything ({plan.reason})"
-    return f"changed  {shown}: rebuilding {selected} of {total} assets"
+    claims = " (the claims models: only the changed files' claims)" if plan.claims_only else ""
+    return f"changed  {shown}: rebuilding {selected} of {total} assets{claims}"

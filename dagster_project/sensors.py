@@ -72,6 +72,7 @@ def build_raw_files_sensor(job) -> dg.SensorDefinition:
             tags={
                 "alcap/changed_files": shown,
                 "alcap/rebuilds": "everything: " + plan.reason if keys is None else "downstream",
+                **plan.run_tags(),
             },
         )
 

@@ -179,16 +179,25 @@ def refreshed(tmp_path_factory) -> Path:
     return home
 
 
-def mart_rows(database: Path) -> dict[str, tuple[list[str], list[tuple]]]:
-    """Every marts.* table of a DuckDB file: (columns, rows sorted). Doubles are rounded to 12
-    significant digits: DuckDB's parallel sums differ in the last bits from run to run."""
+def mart_rows(
+    database: Path, schema: str = "marts", exclude: tuple[str, ...] = ()
+) -> dict[str, tuple[list[str], list[tuple]]]:
+    """Every table of `schema` (marts.*) in a DuckDB file: (columns, rows sorted), without the
+    columns in `exclude`. Doubles are rounded to 12 significant digits: DuckDB's parallel sums
+    differ in the last bits from run to run."""
     tables = {}
     with duckdb.connect(str(database), read_only=True) as connection:
         names = connection.execute(
-            "select table_name from duckdb_tables() where schema_name = 'marts' order by 1"
+            "select table_name from duckdb_tables() where schema_name = ? order by 1", [schema]
         ).fetchall()
         for (name,) in names:
-            cursor = connection.execute(f"select * from marts.{name}")
+            columns = connection.execute(
+                "select column_name from duckdb_columns()"
+                " where schema_name = ? and table_name = ? order by column_index",
+                [schema, name],
+            ).fetchall()
+            kept = ", ".join(f'"{column}"' for (column,) in columns if column not in exclude)
+            cursor = connection.execute(f"select {kept} from {schema}.{name}")
             columns = [column[0] for column in cursor.description]
             rows = [
                 tuple(float(f"{v:.12g}") if isinstance(v, float) else v for v in row)

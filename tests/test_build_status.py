@@ -102,7 +102,7 @@ def test_an_incremental_refresh_equals_a_full_rebuild(edited, tmp_path):
     """The edited claim's refresh rebuilt only what depends on its file, and its marts equal,
     row for row, those of a full rebuild of the same raw files in a new home."""
     changed = edited["output"].splitlines()[0]
-    selected, total = map(int, re.search(r"rebuilding (\d+) of (\d+) assets$", changed).groups())
+    selected, total = map(int, re.search(r"rebuilding (\d+) of (\d+) assets \(the claims models: only the changed files. claims\)$", changed).groups())
     assert changed.startswith("changed  claims/stdaily_2019_aluminium_city.csv: ")
     assert 0 < selected < total
     full = run_alcap(tmp_path / "home", edited["raw"], "refresh")
@@ -112,6 +112,20 @@ def test_an_incremental_refresh_equals_a_full_rebuild(edited, tmp_path):
     incremental = mart_rows(edited["home"] / "serving" / "alcap.duckdb")
     assert incremental == mart_rows(tmp_path / "home" / "serving" / "alcap.duckdb")
     assert incremental["fct_value_added_ladder"][1], "the edited figure's mart has rows"
+    # Only claims changed, so the claims models updated the edited file's claims and the groups
+    # they touch, and kept the other rows: the same rows as the full rebuild's.
+    warehouses = [edited["home"] / "warehouse.duckdb", tmp_path / "home" / "warehouse.duckdb"]
+    load_times = ("loaded_at", "reconciled_in_invocation")  # differ between the two homes
+    claims = [mart_rows(path, "intermediate", exclude=load_times) for path in warehouses]
+    assert {"int_claims_normalised", "int_claims_reconciled"} <= set(claims[0])
+    assert claims[0] == claims[1]
+    with duckdb.connect(str(warehouses[0]), read_only=True) as connection:
+        runs = connection.execute(
+            "select count(*) from intermediate.int_claims_reconciled"
+            " group by reconciled_in_invocation order by 1"
+        ).fetchall()
+    assert len(runs) == 2, "the incremental run reconciled some groups, the first build the rest"
+    assert runs[0][0] < runs[1][0], runs  # the edited file's groups, not every claim
 
 
 def status(home, raw):

@@ -3,9 +3,26 @@
 -- by what factor (percent → fraction × 0.01). US dollars have no fixed factor: they are converted
 -- with the USD/CNY of the claim's own period (the month's rate for a month, the mean of the monthly
 -- rates over a quarter, half or year).
+--
+-- Incremental when only claims files changed (macros/claims_incremental.sql): the rows of files
+-- loaded again or no longer loaded are deleted first, then the claims of files not in the table
+-- are added.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    full_refresh=not claims_incremental(),
+    pre_hook="{% if is_incremental() %}
+        delete from {{ this }} as kept
+        where {{ file_load_not_in('kept', '(select distinct file, loaded_at from ' ~ ref('int_claims_resolved') ~ ')') }}
+    {% endif %}",
+) }}
+
 with claims as (
 
     select * from {{ ref('int_claims_resolved') }}
+    {%- if is_incremental() %}
+    where file not in (select distinct file from {{ this }})
+    {%- endif %}
 
 ),
 

@@ -3,9 +3,42 @@
 -- one of them, chosen by the rule in macros/claim_ranking_steps.sql (trust grade, then agreeing
 -- sources, then bound, then publication date, then claim id), and records the spread of the
 -- group and which step decided.
+--
+-- The ranking runs on a narrow relation (the key, the value and the ranking columns) and the
+-- claims' other columns are joined back once at the end: at 10 million claims, carrying every
+-- column through the self-join, the window and the group joins took most of a refresh.
+--
+-- Incremental when only claims files changed (macros/claims_incremental.sql): every group that
+-- held a claim of a file loaded again or no longer loaded, or that gains a claim of a file
+-- loaded since, is deleted; the claims not in the table (exactly those groups' claims) are
+-- reconciled again and added.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    full_refresh=not claims_incremental(),
+    pre_hook="{% if is_incremental() %}
+        delete from {{ this }}
+        where claim_group_id in (
+            select stale.claim_group_id
+            from {{ this }} as stale
+            where {{ file_load_not_in('stale', '(select distinct file, loaded_at from ' ~ ref('int_claims_normalised') ~ ')') }}
+            union
+            select {{ claim_group_id('fresh') }}
+            from {{ ref('int_claims_normalised') }} as fresh
+            where {{ file_load_not_in('fresh', '(select distinct file, loaded_at from ' ~ this ~ ')') }}
+        )
+    {% endif %}",
+) }}
+{%- set steps = claim_ranking_steps() %}
+{%- set ranking_columns = steps | map(attribute='column') | list %}
+{%- set decision_columns = ['claim_id', 'source_id', 'value_normalised', 'bound'] %}
 with claims as (
 
     select * from {{ ref('int_claims_normalised') }}
+    {%- if is_incremental() %}
+    where claim_id not in (select claim_id from {{ this }})
+    {%- endif %}
 
 ),
 
@@ -18,32 +51,21 @@ share_families as (
 keyed as (
 
     select
-        claims.*,
+        claims.claim_id,
+        claims.source_id,
+        claims.bound,
+        claims.value_normalised,
+        claims.trust_rank,
+        claims.published_date,
         -- A share is a part of a whole, so it lies between 0 and 1.
         coalesce(share_families.metric_family is not null, false) as is_share,
-        -- A product resolves to a chain stage when it can, so "rod" and "rod or billet" meet.
-        coalesce(claims.stage_id, lower(trim(claims.product_as_written)), '') as product_key,
+        {{ claim_product_key('claims') }} as product_key,
         coalesce(claims.market_scope, '') as market_scope_key,
-        {{ bound_rank('claims.bound') }} as bound_rank
+        {{ bound_rank('claims.bound') }} as bound_rank,
+        {{ claim_group_id('claims') }} as claim_group_id
     from claims
     left join share_families
         on claims.metric_family = share_families.metric_family
-
-),
-
-grouped as (
-
-    select
-        keyed.*,
-        {{ dbt.concat([
-            "coalesce(keyed.entity_id, '?')", "'|'",
-            "coalesce(keyed.metric_family, '?')", "'|'",
-            "keyed.product_key", "'|'",
-            "keyed.market_scope_key", "'|'",
-            "keyed.period_as_written", "'|'",
-            "keyed.unit_normalised"
-        ]) }} as claim_group_id
-    from keyed
 
 ),
 
@@ -53,8 +75,8 @@ agreement as (
     select
         claim.claim_id,
         count(distinct other.source_id) as agreeing_sources_count
-    from grouped as claim
-    inner join grouped as other
+    from keyed as claim
+    inner join keyed as other
         on
             claim.claim_group_id = other.claim_group_id
             and claim.source_id <> other.source_id
@@ -66,30 +88,22 @@ agreement as (
 with_agreement as (
 
     select
-        grouped.*,
+        keyed.*,
         coalesce(agreement.agreeing_sources_count, 0) as agreeing_sources_count
-    from grouped
+    from keyed
     left join agreement
-        on grouped.claim_id = agreement.claim_id
+        on keyed.claim_id = agreement.claim_id
 
 ),
 
+-- One window over each group, ordered by the ranking rule: each claim's rank, the group's spread
+-- and counts, and the first and second claims of the ranking as structs, so that the deciding
+-- step compares chosen.<column> with runner_up.<column>.
 ranked as (
 
     select
         with_agreement.*,
-        row_number() over (
-            partition by with_agreement.claim_group_id
-            order by {{ claim_ranking_order_by('with_agreement') }}
-        ) as claim_rank
-    from with_agreement
-
-),
-
-group_statistics as (
-
-    select
-        claim_group_id,
+        row_number() over by_rank as claim_rank,
         -- A share bounded only from below can be as high as the whole (1.0), and one bounded
         -- only from above as low as nothing (0); other bounds count with their stated value.
         min(
@@ -97,24 +111,48 @@ group_statistics as (
                 when is_share and bound = 'at_most' then 0.0
                 else value_normalised
             end
-        ) as value_low,
+        ) over by_rank as value_low,
         max(
             case
                 when is_share and bound = 'at_least' then 1.0
                 else value_normalised
             end
-        ) as value_high,
-        count(*) as claims_count,
-        count(distinct source_id) as sources_count
-    from ranked
-    group by claim_group_id
+        ) over by_rank as value_high,
+        count(*) over by_rank as claims_count,
+        count(distinct source_id) over by_rank as sources_count,
+        {%- for function in ['first_value', 'nth_value'] %}
+        {{ function }}({
+            {%- for column in (decision_columns + ranking_columns) | unique %}
+            '{{ column }}': {{ column }}{{ ',' if not loop.last }}
+            {%- endfor %}
+        }{{ ', 2' if function == 'nth_value' }}) over by_rank as {{ ['chosen', 'runner_up'][loop.index0] }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from with_agreement
+    window by_rank as (
+        partition by claim_group_id
+        order by {{ claim_ranking_order_by() }}
+        rows between unbounded preceding and unbounded following
+    )
 
 ),
 
-decisions as (
+decided as (
 
     select
-        chosen.claim_group_id,
+        claim_id,
+        is_share,
+        product_key,
+        market_scope_key,
+        bound_rank,
+        claim_group_id,
+        agreeing_sources_count,
+        claim_rank,
+        claim_rank = 1 as is_reported,
+        value_low,
+        value_high,
+        value_high - value_low as value_spread,
+        claims_count,
+        sources_count,
         chosen.claim_id as reported_claim_id,
         chosen.source_id as reported_source_id,
         chosen.value_normalised as value_reported,
@@ -122,37 +160,21 @@ decisions as (
         chosen.agreeing_sources_count as reported_agreeing_sources_count,
         runner_up.claim_id as runner_up_claim_id,
         {{ claim_ranking_deciding_step('chosen', 'runner_up') }} as selection_rule
-    from ranked as chosen
-    left join ranked as runner_up
-        on
-            chosen.claim_group_id = runner_up.claim_group_id
-            and runner_up.claim_rank = 2
-    where chosen.claim_rank = 1
+    from ranked
 
 ),
 
+-- The claims' own columns, joined back once.
 reconciled as (
 
     select
-        ranked.*,
-        ranked.claim_rank = 1 as is_reported,
-        group_statistics.value_low,
-        group_statistics.value_high,
-        group_statistics.value_high - group_statistics.value_low as value_spread,
-        group_statistics.claims_count,
-        group_statistics.sources_count,
-        decisions.reported_claim_id,
-        decisions.reported_source_id,
-        decisions.value_reported,
-        decisions.reported_bound,
-        decisions.reported_agreeing_sources_count,
-        decisions.runner_up_claim_id,
-        decisions.selection_rule
-    from ranked
-    inner join group_statistics
-        on ranked.claim_group_id = group_statistics.claim_group_id
-    inner join decisions
-        on ranked.claim_group_id = decisions.claim_group_id
+        claims.*,
+        decided.* exclude (claim_id),
+        -- The dbt run that reconciled the claim's group last (fct_claims takes these again).
+        '{{ invocation_id }}' as reconciled_in_invocation
+    from {{ ref('int_claims_normalised') }} as claims
+    inner join decided
+        on claims.claim_id = decided.claim_id
 
 )
 

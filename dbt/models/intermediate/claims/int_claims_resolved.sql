@@ -71,7 +71,8 @@ resolved as (
         claims.bound,
         claims.location_note,
         claims.file,
-        claims.line
+        claims.line,
+        claims.loaded_at
     from claims
     left join entity_aliases
         on lower(trim(claims.subject_as_written)) = entity_aliases.alias_key

@@ -1,9 +1,62 @@
 -- Every claim, one row each, in normalised units, with its provenance and whether it is the one
 -- its group reports (see int_claims_reconciled for the rule). A claim whose figure was found in
 -- its article's text carries the span it was read from (see int_claim_candidates_linked).
+--
+-- Incremental when only claims files changed (macros/claims_incremental.sql): a claim's row is
+-- kept only if its claim is still reconciled, was not reconciled again in this dbt run, and its
+-- text span is unchanged; the claims not in the table are added.
+{%- set span_columns = [
+    'candidate_id', 'article_path', 'span_start', 'span_end', 'surface',
+    'sentence_start', 'sentence_end'
+] %}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    full_refresh=not claims_incremental(),
+    pre_hook="{% if is_incremental() %}
+        delete from {{ this }} as kept
+        where
+            not exists (
+                select 1
+                from {{ ref('int_claims_reconciled') }} as reconciled
+                where
+                    reconciled.claim_id = kept.claim_id
+                    and reconciled.reconciled_in_invocation <> '{{ invocation_id }}'
+            )
+            or kept.claim_id in (
+                select claim_id
+                from (
+                    (
+                        select claim_id, " ~ span_columns | join(', ') | replace('surface', 'span_surface') ~ "
+                        from {{ this }}
+                        where has_text_span
+                        except
+                        select claim_id, " ~ span_columns | join(', ') ~ "
+                        from {{ ref('int_claim_candidates_linked') }}
+                        where claim_id is not null
+                    )
+                    union all
+                    (
+                        select claim_id, " ~ span_columns | join(', ') ~ "
+                        from {{ ref('int_claim_candidates_linked') }}
+                        where claim_id is not null
+                        except
+                        select claim_id, " ~ span_columns | join(', ') | replace('surface', 'span_surface') ~ "
+                        from {{ this }}
+                        where has_text_span
+                    )
+                )
+            )
+    {% endif %}",
+) }}
+
 with claims as (
 
     select * from {{ ref('int_claims_reconciled') }}
+    {%- if is_incremental() %}
+    where claim_id not in (select claim_id from {{ this }})
+    {%- endif %}
 
 ),
 

@@ -1,0 +1,41 @@
+{#- The claims models (int_claims_normalised, int_claims_reconciled, fct_claims) hold one row
+    per claim: ten million at benchmark scale. When the only inputs that changed since the last
+    build are claims files, a refresh updates just the claims of the files that changed (and the
+    groups they touch). `alcap refresh` and the raw-files sensor decide that (refresh_plan.py)
+    and set ALCAP_CLAIMS_INCREMENTAL=1 for dbt; in every other case, and whenever dbt is run by
+    hand, these models are rebuilt in full, because a changed seed, rate or registry entry can
+    move any claim. -#}
+{% macro claims_incremental() -%}
+    {{ return(env_var('ALCAP_CLAIMS_INCREMENTAL', '0') == '1') }}
+{%- endmacro %}
+
+{#- Whether a row's file load (file, loaded_at) is missing from `current`, a relation with the
+    columns file and loaded_at: in one direction the rows of a file that was loaded again or is no
+    longer loaded, in the other the rows of a file loaded since. -#}
+{% macro file_load_not_in(relation_alias, current) -%}
+    not exists (
+        select 1
+        from {{ current }} as current_rows
+        where
+            current_rows.file = {{ relation_alias }}.file
+            and current_rows.loaded_at = {{ relation_alias }}.loaded_at
+    )
+{%- endmacro %}
+
+{#- The group a claim is reconciled in: same entity, metric family, product (its chain stage when
+    it resolves to one), market scope, period and normalised unit. -#}
+{% macro claim_group_id(alias) -%}
+    {{ dbt.concat([
+        "coalesce(" ~ alias ~ ".entity_id, '?')", "'|'",
+        "coalesce(" ~ alias ~ ".metric_family, '?')", "'|'",
+        claim_product_key(alias), "'|'",
+        "coalesce(" ~ alias ~ ".market_scope, '')", "'|'",
+        alias ~ ".period_as_written", "'|'",
+        alias ~ ".unit_normalised"
+    ]) }}
+{%- endmacro %}
+
+{#- A product resolves to a chain stage when it can, so "rod" and "rod or billet" meet. -#}
+{% macro claim_product_key(alias) -%}
+    coalesce({{ alias }}.stage_id, lower(trim({{ alias }}.product_as_written)), '')
+{%- endmacro %}
