@@ -142,6 +142,44 @@ def run_floor(project_dir: Path, warehouse: Path, work_dir: Path) -> Floor:
     return Floor(seconds, compile_seconds, len(statements), copy, script, model_seconds)
 
 
+@dataclass
+class LoadFloor:
+    seconds: float  # DuckDB's read_csv of every CSV file the registry lists, into tables
+    files: int
+    rows: int
+
+
+def run_load_floor(raw_dir: Path, work_dir: Path) -> LoadFloor:
+    """The least a load of the same CSV files costs: per dataset, one `read_csv` of its files
+    (every column VARCHAR, union by name) into a table of a new DuckDB file, with the loaders'
+    threads and memory bound. No checks, no line numbers, no rejected rows; article texts are
+    not CSV and are left out (their extraction has no SQL floor)."""
+    from dagster_project.ingest.registry import DATASETS, REGISTRY_FILE, load_registry
+    from dagster_project.settings import load_settings
+
+    registry = load_registry(raw_dir / REGISTRY_FILE)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    database = work_dir / "load_floor.duckdb"
+    database.unlink(missing_ok=True)
+    files = rows = 0
+    started = time.monotonic()
+    with duckdb.connect(str(database), config=load_settings().duckdb_config) as connection:
+        for dataset in DATASETS:
+            paths = [str(raw_dir / f) for f in registry.files_of(dataset) if f.endswith(".csv")]
+            if not paths:
+                continue
+            connection.execute(
+                f"create table {dataset} as select * from read_csv(?, all_varchar = true,"
+                " union_by_name = true, filename = true, ignore_errors = true)",
+                [paths],
+            )
+            files += len(paths)
+            rows += connection.execute(f"select count(*) from {dataset}").fetchone()[0]
+    seconds = time.monotonic() - started
+    database.unlink(missing_ok=True)
+    return LoadFloor(seconds, files, rows)
+
+
 def _rounded(column: str, data_type: str) -> str:
     """A column for comparison: doubles to 12 significant digits, anything else as it is."""
     quoted = f'"{column}"'

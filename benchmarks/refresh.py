@@ -34,7 +34,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks.bench_project import alcap_command, environment, prepare_project  # noqa: E402
-from benchmarks.floor import compare_marts, run_floor  # noqa: E402
+from benchmarks.floor import compare_marts, run_floor, run_load_floor  # noqa: E402
 from benchmarks.generate import generate  # noqa: E402
 from benchmarks.measure import Run, measure  # noqa: E402
 
@@ -73,6 +73,7 @@ class Scale:
     import_seconds: float
     parse_seconds: float = 0.0
     floor_slowest: list[tuple[str, float]] = field(default_factory=list)  # models, slowest first
+    load_floor_seconds: float = 0.0  # DuckDB read_csv of the same CSV files
 
 
 def parse_refresh(kind: str, run: Run) -> Refresh:
@@ -172,6 +173,8 @@ def run_scale(scale: float, seed: int, work: Path, timeout: float | None = None)
     marts_rows = sum(rows for rows, _ in comparison.values())
     _say(f"scale {scale:g}: floor {floor.seconds:.1f} s, marts equal: {marts_equal}")
     shutil.rmtree(work / "floor")
+    load_floor = run_load_floor(raw_dir, work / "load_floor")
+    _say(f"scale {scale:g}: load floor {load_floor.seconds:.1f} s ({load_floor.rows:,} rows)")
     refresh("no change")
     changed = change_one_file(raw_dir)
     _say(f"scale {scale:g}: changed one value in {changed}")
@@ -188,6 +191,7 @@ def run_scale(scale: float, seed: int, work: Path, timeout: float | None = None)
         import_seconds(project_dir, env),
         parse_seconds,
         slowest,
+        load_floor.seconds,
     )
 
 
@@ -242,6 +246,15 @@ def print_scale(result: Scale) -> None:
         f" dbt models alone / floor = {_ratio(full.dbt_models_seconds, result.floor_seconds)};"
         f" marts equal to the floor's: {'yes' if result.marts_equal else 'NO'}"
         f" ({result.marts_rows:,} rows)"
+    )
+    floors = result.load_floor_seconds + result.floor_seconds
+    without_extraction = full.seconds - full.stages.get("extract", 0.0)
+    load = full.stages.get("load", 0.0)
+    print(
+        f"load floor: {result.load_floor_seconds:.1f} s (DuckDB read_csv of the same CSV files);"
+        f" pipeline load / load floor = {_ratio(load, result.load_floor_seconds)};"
+        f" pipeline full / (load floor + floor) = {_ratio(full.seconds, floors)};"
+        f" without article extraction (no SQL floor) {_ratio(without_extraction, floors)}"
     )
     print(f"one-file-changed / full = {_ratio(one_file.seconds, full.seconds)}")
     slowest = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in result.floor_slowest)

@@ -102,7 +102,13 @@ def test_an_incremental_refresh_equals_a_full_rebuild(edited, tmp_path):
     """The edited claim's refresh rebuilt only what depends on its file, and its marts equal,
     row for row, those of a full rebuild of the same raw files in a new home."""
     changed = edited["output"].splitlines()[0]
-    selected, total = map(int, re.search(r"rebuilding (\d+) of (\d+) assets \(the claims models: only the changed files. claims\)$", changed).groups())
+    selected, total = map(
+        int,
+        re.search(
+            r"rebuilding (\d+) of (\d+) assets \(the claims models: only the changed files. claims\)$",
+            changed,
+        ).groups(),
+    )
     assert changed.startswith("changed  claims/stdaily_2019_aluminium_city.csv: ")
     assert 0 < selected < total
     full = run_alcap(tmp_path / "home", edited["raw"], "refresh")

@@ -239,7 +239,10 @@ def test_kills_at_any_moment_keep_the_snapshot_and_readers_see_whole_builds(home
     assert report["errors"] == []
     assert report["loops"] > 10
     assert {original_build, new_build, third_build} <= set(report["builds"])
-    assert re.match(r"changed  \S+: rebuilding \d+ of \d+ assets \(the claims models: only the changed files. claims\)$", third.stdout.splitlines()[0])
+    assert re.match(
+        r"changed  \S+: rebuilding \d+ of \d+ assets \(the claims models: only the changed files. claims\)$",
+        third.stdout.splitlines()[0],
+    )
 
     changed, *lines = result.stdout.splitlines()
     assert changed == (

@@ -32,7 +32,13 @@
 ) }}
 {%- set steps = claim_ranking_steps() %}
 {%- set ranking_columns = steps | map(attribute='column') | list %}
-{%- set decision_columns = ['claim_id', 'source_id', 'value_normalised', 'bound'] %}
+{#- What the deciding step and the reported columns read of the first and second claims. #}
+{%- set struct_columns = ['claim_id', 'source_id', 'value_normalised', 'bound'] + ranking_columns %}
+{%- set ranking_struct -%}
+    { {%- for column in struct_columns | unique -%}
+        '{{ column }}': with_agreement.{{ column }}{{ ', ' if not loop.last }}
+    {%- endfor -%} }
+{%- endset %}
 with claims as (
 
     select * from {{ ref('int_claims_normalised') }}
@@ -108,73 +114,60 @@ ranked as (
         -- only from above as low as nothing (0); other bounds count with their stated value.
         min(
             case
-                when is_share and bound = 'at_most' then 0.0
-                else value_normalised
+                when with_agreement.is_share and with_agreement.bound = 'at_most' then 0.0
+                else with_agreement.value_normalised
             end
         ) over by_rank as value_low,
         max(
             case
-                when is_share and bound = 'at_least' then 1.0
-                else value_normalised
+                when with_agreement.is_share and with_agreement.bound = 'at_least' then 1.0
+                else with_agreement.value_normalised
             end
         ) over by_rank as value_high,
         count(*) over by_rank as claims_count,
-        count(distinct source_id) over by_rank as sources_count,
-        {%- for function in ['first_value', 'nth_value'] %}
-        {{ function }}({
-            {%- for column in (decision_columns + ranking_columns) | unique %}
-            '{{ column }}': {{ column }}{{ ',' if not loop.last }}
-            {%- endfor %}
-        }{{ ', 2' if function == 'nth_value' }}) over by_rank as {{ ['chosen', 'runner_up'][loop.index0] }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        count(distinct with_agreement.source_id) over by_rank as sources_count,
+        first_value({{ ranking_struct }}) over by_rank as chosen,
+        nth_value({{ ranking_struct }}, 2) over by_rank as runner_up
     from with_agreement
     window by_rank as (
-        partition by claim_group_id
-        order by {{ claim_ranking_order_by() }}
+        partition by with_agreement.claim_group_id
+        order by {{ claim_ranking_order_by('with_agreement') }}
         rows between unbounded preceding and unbounded following
     )
 
 ),
 
-decided as (
-
-    select
-        claim_id,
-        is_share,
-        product_key,
-        market_scope_key,
-        bound_rank,
-        claim_group_id,
-        agreeing_sources_count,
-        claim_rank,
-        claim_rank = 1 as is_reported,
-        value_low,
-        value_high,
-        value_high - value_low as value_spread,
-        claims_count,
-        sources_count,
-        chosen.claim_id as reported_claim_id,
-        chosen.source_id as reported_source_id,
-        chosen.value_normalised as value_reported,
-        chosen.bound as reported_bound,
-        chosen.agreeing_sources_count as reported_agreeing_sources_count,
-        runner_up.claim_id as runner_up_claim_id,
-        {{ claim_ranking_deciding_step('chosen', 'runner_up') }} as selection_rule
-    from ranked
-
-),
-
--- The claims' own columns, joined back once.
+-- The claims' own columns, joined back once. chosen and runner_up are structs (RF01 reads
+-- their fields as table references).
 reconciled as (
 
     select
         claims.*,
-        decided.* exclude (claim_id),
+        ranked.is_share,
+        ranked.product_key,
+        ranked.market_scope_key,
+        ranked.bound_rank,
+        ranked.claim_group_id,
+        ranked.agreeing_sources_count,
+        ranked.claim_rank,
+        ranked.claim_rank = 1 as is_reported,
+        ranked.value_low,
+        ranked.value_high,
+        ranked.value_high - ranked.value_low as value_spread,
+        ranked.claims_count,
+        ranked.sources_count,
+        ranked.chosen.claim_id as reported_claim_id,  -- noqa: RF01
+        ranked.chosen.source_id as reported_source_id,  -- noqa: RF01
+        ranked.chosen.value_normalised as value_reported,  -- noqa: RF01
+        ranked.chosen.bound as reported_bound,  -- noqa: RF01
+        ranked.chosen.agreeing_sources_count as reported_agreeing_sources_count,  -- noqa: RF01
+        ranked.runner_up.claim_id as runner_up_claim_id,  -- noqa: RF01
+        {{ claim_ranking_deciding_step('ranked.chosen', 'ranked.runner_up') }} as selection_rule,
         -- The dbt run that reconciled the claim's group last (fct_claims takes these again).
         '{{ invocation_id }}' as reconciled_in_invocation
     from {{ ref('int_claims_normalised') }} as claims
-    inner join decided
-        on claims.claim_id = decided.claim_id
+    inner join ranked
+        on claims.claim_id = ranked.claim_id
 
 )
 
