@@ -143,3 +143,18 @@ def test_floor_script_gives_the_pipelines_marts(
         )
     after = floor.compare_marts(warehouse, changed)
     assert after["fct_claims"][1] == 2  # the row as it was, and as it is now
+
+
+def test_load_floor_reads_every_listed_csv_file(tiny_raw: Path, tmp_path: Path) -> None:
+    """The load floor reads the CSV files the registry lists: all their good rows at least."""
+    registry = load_registry(tiny_raw / "sources.yml")
+    csv_files = {file for file in registry.listed_files() if file.endswith(".csv")}
+    result = floor.run_load_floor(tiny_raw, tmp_path / "load_floor")
+    assert result.files == len(csv_files)
+    data_rows = sum(
+        len((tiny_raw / file).read_text(encoding="utf-8-sig").splitlines()) - 1
+        for file in csv_files
+        if file.startswith("statistics/firms/")
+    )
+    assert result.rows >= data_rows - 40  # at most the 40 rows meant to be bad are skipped
+    assert result.seconds > 0 and not (tmp_path / "load_floor" / "load_floor.duckdb").exists()
