@@ -10,12 +10,12 @@ from dagster_project.assets.raw import RAW_GROUP, dataset_assets, load_audit, so
 from dagster_project.assets.report import serving_report
 from dagster_project.resources import AlcapPaths, PostgresTarget, RefreshLockResource
 from dagster_project.sensors import build_raw_files_sensor, build_schedule
-from dagster_project.settings import load_settings
+from dagster_project.settings import REFRESH_JOB, load_settings
 
 settings = load_settings()
 
 refresh_job = dg.define_asset_job(
-    "refresh",
+    REFRESH_JOB,
     selection=dg.AssetSelection.all(),
     description="Full refresh: raw files → DuckDB → dbt build → serving snapshot → Parquet.",
 )

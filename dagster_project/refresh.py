@@ -12,7 +12,7 @@ import duckdb
 from dagster_project.refresh_lock import RefreshLocked, refresh_lock
 from dagster_project.refresh_plan import RefreshPlan, plan_refresh
 from dagster_project.refresh_plan import full as full_plan
-from dagster_project.settings import Settings
+from dagster_project.settings import REFRESH_JOB, Settings
 
 NEXT_COMMAND = 'alcap query "select * from marts.fct_cluster_output_value"'
 WAREHOUSE_WAIT_SECONDS = 900
@@ -97,7 +97,7 @@ def refresh(settings: Settings, full: bool = False, verbose: bool = False) -> in
                 )
                 return 0
             wait_for_warehouse(settings)
-            outcome = run_job(settings, "refresh", verbose, plan)
+            outcome = run_job(settings, REFRESH_JOB, verbose, plan)
     except RefreshLocked as error:
         print(f"alcap refresh: {error}", file=sys.stderr)
         return 75  # EX_TEMPFAIL: try again later

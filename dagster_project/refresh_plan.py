@@ -25,14 +25,11 @@ from dagster_project.inputs import (
     raw_file_hashes,
     read_published_state,
 )
-from dagster_project.settings import Settings
+from dagster_project.settings import CLAIMS_INCREMENTAL_TAG, REFRESH_JOB, Settings
 
-REFRESH_JOB = "refresh"
 # The datasets whose files hold one claim per row: when only their files changed, the claims
 # models update the claims of those files alone (dbt/macros/claims_incremental.sql).
 CLAIMS_DATASETS = ("article_claims", "point_statistics")
-# The run tag that tells the dbt step so (assets/dbt.py).
-CLAIMS_INCREMENTAL_TAG = "alcap/claims_incremental"
 
 
 @dataclass(frozen=True)

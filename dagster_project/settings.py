@@ -24,6 +24,10 @@ DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
 VOCABULARY_DIR = PROJECT_ROOT / "dbt" / "seeds"
 UNITS_TABLE = VOCABULARY_DIR / "units.csv"
 METRICS_TABLE = VOCABULARY_DIR / "metrics.csv"
+# The job `alcap refresh`, the schedule and the sensor run (jobs.py), and its run tag that lets
+# the claims models go by file (refresh_plan.py sets it, assets/dbt.py reads it).
+REFRESH_JOB = "refresh"
+CLAIMS_INCREMENTAL_TAG = "alcap/claims_incremental"
 
 
 @dataclass(frozen=True)

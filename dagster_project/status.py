@@ -15,8 +15,7 @@ import duckdb
 
 from dagster_project.publish.figure_changes import FIGURES
 from dagster_project.refresh_lock import refresh_running
-from dagster_project.refresh_plan import REFRESH_JOB
-from dagster_project.settings import Settings
+from dagster_project.settings import REFRESH_JOB, Settings
 
 # The marts whose reported figures meta.figure_changes follows.
 CHANGED_MARTS = {figure.mart for figure in FIGURES}

@@ -14,9 +14,8 @@ from dagster_dbt import (
 )
 
 from dagster_project.dbt_project import dbt_project, prepare_if_dev
-from dagster_project.refresh_plan import CLAIMS_INCREMENTAL_TAG
 from dagster_project.resources import RefreshLockResource
-from dagster_project.settings import DBT_EXECUTABLE
+from dagster_project.settings import CLAIMS_INCREMENTAL_TAG, DBT_EXECUTABLE
 
 prepare_if_dev()
 
