@@ -98,6 +98,19 @@ def test_the_sensor_requests_only_what_depends_on_the_changed_file(defs, refresh
         assert {"raw/article_claims", "fct_value_added_ladder", "serving/snapshot"} <= selected
         assert not selected & {"raw/price_series", "raw/articles", "int_exchange_rates_annualised"}
         assert request.tags["alcap/rebuilds"] == "downstream"
+        # Only a claims file changed: the claims models may update that file's claims alone.
+        assert request.tags["alcap/claims_incremental"] == "true"
+
+        prices = raw / "statistics" / "fred_PALUMUSDM.csv"
+        prices_original = prices.read_bytes()
+        prices.write_bytes(prices_original + b"\n")
+        with_prices = tick(changed.cursor)
+        (request,) = with_prices.run_requests
+        assert "raw/price_series" in {key.to_user_string() for key in request.asset_selection}
+        # Anything but claims files changed: the claims models rebuild in full (a rate, for one,
+        # converts claims of every file).
+        assert "alcap/claims_incremental" not in request.tags
+        prices.write_bytes(prices_original)
 
         registry = raw / "sources.yml"
         registry.write_text(registry.read_text(encoding="utf-8") + "\n", encoding="utf-8")
@@ -105,6 +118,7 @@ def test_the_sensor_requests_only_what_depends_on_the_changed_file(defs, refresh
         (request,) = everything.run_requests
         assert request.asset_selection is None
         assert request.tags["alcap/rebuilds"].startswith("everything: raw/sources.yml changed")
+        assert "alcap/claims_incremental" not in request.tags
 
         registry.write_bytes((PROJECT_ROOT / "raw" / "sources.yml").read_bytes())
         claims.write_bytes(original)
