@@ -5,15 +5,16 @@
 -- rates over a quarter, half or year).
 --
 -- Incremental when only claims files changed (macros/claims_incremental.sql): the rows of files
--- loaded again or no longer loaded are deleted first, then the claims of files not in the table
--- are added.
+-- loaded again or no longer loaded are deleted first (read from int_claims_unioned, which has
+-- no joins to compute), then the claims of files not in the table are added.
+-- depends_on: {{ ref('int_claims_unioned') }}
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
     full_refresh=not claims_incremental(),
     pre_hook="{% if is_incremental() %}
         delete from {{ this }} as kept
-        where {{ file_load_not_in('kept', '(select distinct file, loaded_at from ' ~ ref('int_claims_resolved') ~ ')') }}
+        where {{ file_load_not_in('kept', '(select distinct file, loaded_at from ' ~ ref('int_claims_unioned') ~ ')') }}
     {% endif %}",
 ) }}
 
