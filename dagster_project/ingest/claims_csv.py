@@ -182,7 +182,7 @@ def _parse_batch(
             pl.format("duplicate claim_id {} (first at {})", pl.col("claim_id"), "__seen_at"),
         ),
     ]
-    good, rejections = split_rejected(rows, checks, source_column="source_id")
+    good, rejections = split_rejected(rows, checks, source_column="source_id", id_column="claim_id")
     loaded = good.select(
         "claim_id",
         "source_id",

@@ -4,6 +4,10 @@ A file is carried over when its parse key (a hash of its bytes, the registry ent
 it, the unit table and INGEST_VERSION) equals the key the last load recorded for it, and that
 load loaded it (status loaded or loaded_with_rejections). Its rows stay in the raw tables (by
 `file`), its rejections and counts in raw.rejected_rows and raw.file_loads.
+
+A claims file also depends on the files before it (a claim id they load is a duplicate in it),
+so raw.rejected_claim_ids keeps the claim id of each of its rejected rows: internal, like
+raw.file_parse_keys, and not published.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import json
 from dataclasses import dataclass
 
 import duckdb
+import polars as pl
 
 from dagster_project.ingest.claims_csv import SeenClaimIds
 from dagster_project.ingest.csv_file import Rejection
@@ -23,6 +28,13 @@ INGEST_VERSION = "2"
 PARSE_KEYS_DDL = """
 create table if not exists raw.file_parse_keys (
     dataset varchar not null, file varchar not null, parse_key varchar not null
+)"""
+# One row per rejected line of a claims file that loaded, written with the file's parse key;
+# claim_id is null for a line that is no CSV record.
+REJECTED_CLAIM_IDS_DDL = """
+create table if not exists raw.rejected_claim_ids (
+    dataset varchar not null, file varchar not null, parse_key varchar not null,
+    line bigint not null, claim_id varchar
 )"""
 # What a registry entry tells the parsers about a file.
 ENTRY_FIELDS = (
@@ -75,13 +87,21 @@ class PreviousLoads:
             return self.counts[file]
         return None
 
-    def rejections(self, connection: duckdb.DuckDBPyConnection, file: str) -> list[Rejection]:
+    def rejections(
+        self, connection: duckdb.DuckDBPyConnection, file: str, key: str
+    ) -> tuple[list[Rejection], bool]:
+        """(the file's rejections, with the claim id recorded for each rejected line; whether
+        every rejected line has one recorded under `key`, that is by the parse of these bytes)."""
         rows = connection.execute(
-            "select line, column_name, value, reason, source_id from raw.rejected_rows"
-            " where dataset = ? and file = ? order by line",
-            [self.dataset, file],
+            "select rejected.line, column_name, value, reason, source_id, ids.claim_id,"
+            " ids.line is not null"
+            " from raw.rejected_rows as rejected left join raw.rejected_claim_ids as ids"
+            " on ids.dataset = rejected.dataset and ids.file = rejected.file"
+            " and ids.line = rejected.line and ids.parse_key = ?"
+            " where rejected.dataset = ? and rejected.file = ? order by rejected.line",
+            [key, self.dataset, file],
         ).fetchall()
-        return [Rejection(*row) for row in rows]
+        return [Rejection(*row[:-1]) for row in rows], all(row[-1] for row in rows)
 
 
 def may_carry_claims(
@@ -89,23 +109,28 @@ def may_carry_claims(
     table: str,
     file: str,
     rejections: list[Rejection],
+    claim_ids_recorded: bool,
     seen_claim_ids: SeenClaimIds,
-    parsed_before: bool,
 ) -> bool:
     """Whether an unchanged claims file would get the same rows and rejections if parsed again.
 
-    Its claim ids are checked against the files before it: carried, they must meet none of them,
-    and it must have had no duplicate from an earlier file. A file with rejected rows is carried
-    only if no file before it was parsed (a rejected row's id is not in its raw table).
+    Parsed again, a row whose claim id an earlier file of this load loaded is rejected with
+    "duplicate claim_id … (first at …)", whatever else is wrong with it; nothing else in the
+    file depends on other files. So it is carried when none of its claim ids, loaded or
+    rejected, is among the earlier files' (each rejected row's id is in raw.rejected_claim_ids;
+    a file loaded by a version that did not record them is parsed), and none of its rejections
+    had that reason (the id may have left the earlier file, or moved in it).
     """
-    if parsed_before and rejections:
+    if rejections and not claim_ids_recorded:
         return False
     if any(r.column_name == "claim_id" and "(first at " in r.reason for r in rejections):
         return False
     ids = connection.sql(
         f"select claim_id, line from raw.{table} where file = ?", params=[file]
     ).pl()
-    if ids.select(seen_claim_ids.first_at(ids["claim_id"]).is_not_null().any()).item():
+    rejected_ids = pl.Series("claim_id", [r.claim_id for r in rejections], dtype=pl.String)
+    checked = pl.concat([ids["claim_id"], rejected_ids.drop_nulls()])
+    if pl.select(seen_claim_ids.first_at(checked).is_not_null().any()).item():
         return False
     seen_claim_ids.add(file, ids)
     return True
