@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import duckdb
 import polars as pl
@@ -56,6 +56,10 @@ class PreviousLoads:
     dataset: str
     counts: dict[str, tuple[int, int, int, str]]  # file → (read, loaded, rejected, status)
     keys: dict[str, str]
+    # file → its rejections, each with its row's claim id when raw.rejected_claim_ids has it
+    rejections: dict[str, list[Rejection]] = field(default_factory=dict)
+    # Files with a rejected line whose claim id is not recorded (under the file's parse key)
+    claim_ids_unrecorded: set[str] = field(default_factory=set)
 
     @classmethod
     def read(cls, connection: duckdb.DuckDBPyConnection, dataset: str) -> PreviousLoads:
@@ -79,29 +83,44 @@ class PreviousLoads:
                     "select file, parse_key from raw.file_parse_keys where dataset = ?", [dataset]
                 ).fetchall()
             )
-        return cls(dataset, counts, keys)
+        previous = cls(dataset, counts, keys)
+        if "rejected_rows" in tables:
+            previous._read_rejections(connection, "rejected_claim_ids" in tables)
+        return previous
+
+    def _read_rejections(self, connection: duckdb.DuckDBPyConnection, ids_table: bool) -> None:
+        """All at once: one query per file costs milliseconds, and a load has thousands."""
+        # A file is carried only under the parse key it was loaded with, so ids recorded under
+        # another key (by a load of other bytes) do not count.
+        ids = (
+            "raw.rejected_claim_ids"
+            if ids_table
+            else "(select null::varchar as dataset, null::varchar as file,"
+            " null::varchar as parse_key, null::bigint as line, null::varchar as claim_id"
+            " where false)"
+        )
+        rows = connection.execute(
+            "select rejected.file, rejected.line, column_name, value, reason, source_id,"
+            " ids.claim_id, ids.line is not null"
+            " from raw.rejected_rows as rejected"
+            " left join raw.file_parse_keys as keys"
+            " on keys.dataset = rejected.dataset and keys.file = rejected.file"
+            f" left join {ids} as ids"
+            " on ids.dataset = rejected.dataset and ids.file = rejected.file"
+            " and ids.line = rejected.line and ids.parse_key = keys.parse_key"
+            " where rejected.dataset = ? order by rejected.file, rejected.line",
+            [self.dataset],
+        ).fetchall()
+        for file, *rejection, recorded in rows:
+            self.rejections.setdefault(file, []).append(Rejection(*rejection))
+            if not recorded:
+                self.claim_ids_unrecorded.add(file)
 
     def unchanged(self, file: str, key: str) -> tuple[int, int, int, str] | None:
         """The file's counts and status from the last load, if it is the same file as then."""
         if file in self.counts and self.keys.get(file) == key:
             return self.counts[file]
         return None
-
-    def rejections(
-        self, connection: duckdb.DuckDBPyConnection, file: str, key: str
-    ) -> tuple[list[Rejection], bool]:
-        """(the file's rejections, with the claim id recorded for each rejected line; whether
-        every rejected line has one recorded under `key`, that is by the parse of these bytes)."""
-        rows = connection.execute(
-            "select rejected.line, column_name, value, reason, source_id, ids.claim_id,"
-            " ids.line is not null"
-            " from raw.rejected_rows as rejected left join raw.rejected_claim_ids as ids"
-            " on ids.dataset = rejected.dataset and ids.file = rejected.file"
-            " and ids.line = rejected.line and ids.parse_key = ?"
-            " where rejected.dataset = ? and rejected.file = ? order by rejected.line",
-            [key, self.dataset, file],
-        ).fetchall()
-        return [Rejection(*row[:-1]) for row in rows], all(row[-1] for row in rows)
 
 
 def may_carry_claims(

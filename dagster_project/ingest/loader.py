@@ -430,13 +430,13 @@ class _DatasetLoader:
         counts = self.previous.unchanged(file, key) if self.can_carry else None
         if counts is None:
             return False
-        rejections, claim_ids_recorded = self.previous.rejections(self.connection, file, key)
+        rejections = self.previous.rejections.get(file, [])
         if self.claims_table and not may_carry_claims(
             self.connection,
             self.claims_table,
             file,
             rejections,
-            claim_ids_recorded,
+            file not in self.previous.claim_ids_unrecorded,
             self.seen_claim_ids,
         ):
             return False
