@@ -123,12 +123,57 @@ class PreviousLoads:
         return None
 
 
+class LoadedClaimIds:
+    """The claim ids (and lines) each file loaded last time, read for many files at once.
+
+    A query for one file's rows scans the whole raw table (the files' names share a long
+    prefix, so DuckDB's row-group filters skip nothing): with thousands of files that grows
+    with the square of the data. So the files that may be carried, in load order, are read a
+    window of about WINDOW_ROWS rows at a time. A file's rows change only when it is parsed,
+    by then it is no longer asked for.
+    """
+
+    WINDOW_ROWS = 1_000_000
+
+    def __init__(
+        self,
+        connection: duckdb.DuckDBPyConnection,
+        table: str,
+        files: list[str],
+        rows: dict[str, int],
+    ) -> None:
+        self.connection, self.table, self.files, self.rows = connection, table, files, rows
+        self.position = {file: index for index, file in enumerate(files)}
+        self.window: dict[str, pl.DataFrame] = {}
+
+    def of(self, file: str) -> pl.DataFrame:
+        """Columns claim_id and line of the rows `file` has in the raw table."""
+        if file not in self.window:
+            self._read_window(self.position[file])
+        return self.window.pop(file)
+
+    def _read_window(self, start: int) -> None:
+        window, total = [], 0
+        for file in self.files[start:]:
+            if window and total + self.rows[file] > self.WINDOW_ROWS:
+                break
+            window.append(file)
+            total += self.rows[file]
+        frame = self.connection.sql(
+            f"select file, claim_id, line from raw.{self.table} where file in (select unnest(?))",
+            params=[window],
+        ).pl()
+        empty = frame.clear().drop("file")
+        self.window = {file: empty for file in window}  # a file whose rows were all rejected
+        for (file,), rows in frame.partition_by("file", as_dict=True, include_key=False).items():
+            self.window[file] = rows
+
+
 def may_carry_claims(
-    connection: duckdb.DuckDBPyConnection,
-    table: str,
     file: str,
     rejections: list[Rejection],
     claim_ids_recorded: bool,
+    loaded_ids: LoadedClaimIds,
     seen_claim_ids: SeenClaimIds,
 ) -> bool:
     """Whether an unchanged claims file would get the same rows and rejections if parsed again.
@@ -144,9 +189,7 @@ def may_carry_claims(
         return False
     if any(r.column_name == "claim_id" and "(first at " in r.reason for r in rejections):
         return False
-    ids = connection.sql(
-        f"select claim_id, line from raw.{table} where file = ?", params=[file]
-    ).pl()
+    ids = loaded_ids.of(file)
     rejected_ids = pl.Series("claim_id", [r.claim_id for r in rejections], dtype=pl.String)
     checked = pl.concat([ids["claim_id"], rejected_ids.drop_nulls()])
     if pl.select(seen_claim_ids.first_at(checked).is_not_null().any()).item():

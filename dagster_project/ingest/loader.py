@@ -24,6 +24,7 @@ from dagster_project.ingest.csv_reader import read_csv_records
 from dagster_project.ingest.files_carried import (
     PARSE_KEYS_DDL,
     REJECTED_CLAIM_IDS_DDL,
+    LoadedClaimIds,
     PreviousLoads,
     may_carry_claims,
     parse_key,
@@ -307,7 +308,9 @@ def load_dataset(connection: duckdb.DuckDBPyConnection, dataset: str, raw_dir: P
                     f"create or replace table raw.{table} as"
                     " select *, current_timestamp as loaded_at from empty"
                 )
-        load = _DatasetLoader(connection, dataset, registry, previous, existing == set(tables))
+        load = _DatasetLoader(
+            connection, dataset, registry, previous, existing == set(tables), [f for f, _ in files]
+        )
         for file, source_ids in files:
             load.file(raw_dir, file, source_ids)
         for table in tables:
@@ -362,6 +365,7 @@ class _DatasetLoader:
         registry: Registry,
         previous: PreviousLoads,
         can_carry: bool,
+        files: list[str],
     ) -> None:
         self.connection, self.dataset, self.previous = connection, dataset, previous
         self.tables = DATASET_TABLES[dataset]
@@ -371,6 +375,11 @@ class _DatasetLoader:
         self.keys: dict[str, str] = {}  # file → parse key, for the files that loaded
         self.seen_claim_ids = SeenClaimIds()
         self.claims_table = next((t for t, s in self.tables.items() if "claim_id" in s), None)
+        if self.claims_table:
+            loaded = {file: counts[1] for file, counts in previous.counts.items()}
+            self.loaded_ids = LoadedClaimIds(
+                connection, self.claims_table, [f for f in files if f in loaded], loaded
+            )
 
     def file(self, raw_dir: Path, file: str, source_ids: list[str]) -> None:
         sources = [self.sources[s] for s in source_ids]
@@ -432,11 +441,10 @@ class _DatasetLoader:
             return False
         rejections = self.previous.rejections.get(file, [])
         if self.claims_table and not may_carry_claims(
-            self.connection,
-            self.claims_table,
             file,
             rejections,
             file not in self.previous.claim_ids_unrecorded,
+            self.loaded_ids,
             self.seen_claim_ids,
         ):
             return False
