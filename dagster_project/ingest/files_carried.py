@@ -128,12 +128,14 @@ class LoadedClaimIds:
 
     A query for one file's rows scans the whole raw table (the files' names share a long
     prefix, so DuckDB's row-group filters skip nothing): with thousands of files that grows
-    with the square of the data. So the files that may be carried, in load order, are read a
-    window of about WINDOW_ROWS rows at a time. A file's rows change only when it is parsed,
-    by then it is no longer asked for.
+    with the square of the data. So the files that may be carried are read in load order, a
+    window of files at a time: at least WINDOW_ROWS rows, more in a large table, which is then
+    scanned about MOST_WINDOWS times. A file's rows change only when it is parsed, and by then
+    it is no longer asked for.
     """
 
     WINDOW_ROWS = 1_000_000
+    MOST_WINDOWS = 8
 
     def __init__(
         self,
@@ -145,6 +147,7 @@ class LoadedClaimIds:
         self.connection, self.table, self.files, self.rows = connection, table, files, rows
         self.position = {file: index for index, file in enumerate(files)}
         self.window: dict[str, pl.DataFrame] = {}
+        self.window_rows = max(self.WINDOW_ROWS, sum(rows.values()) // self.MOST_WINDOWS)
 
     def of(self, file: str) -> pl.DataFrame:
         """Columns claim_id and line of the rows `file` has in the raw table."""
@@ -155,7 +158,7 @@ class LoadedClaimIds:
     def _read_window(self, start: int) -> None:
         window, total = [], 0
         for file in self.files[start:]:
-            if window and total + self.rows[file] > self.WINDOW_ROWS:
+            if window and total + self.rows[file] > self.window_rows:
                 break
             window.append(file)
             total += self.rows[file]
@@ -192,7 +195,7 @@ def may_carry_claims(
     ids = loaded_ids.of(file)
     rejected_ids = pl.Series("claim_id", [r.claim_id for r in rejections], dtype=pl.String)
     checked = pl.concat([ids["claim_id"], rejected_ids.drop_nulls()])
-    if pl.select(seen_claim_ids.first_at(checked).is_not_null().any()).item():
+    if seen_claim_ids.hold_any(checked):
         return False
     seen_claim_ids.add(file, ids)
     return True
