@@ -63,49 +63,35 @@ class PreviousLoads:
 
     @classmethod
     def read(cls, connection: duckdb.DuckDBPyConnection, dataset: str) -> PreviousLoads:
-        tables = {
-            name
-            for (name,) in connection.execute(
-                "select table_name from information_schema.tables where table_schema = 'raw'"
-            ).fetchall()
-        }
-        counts, keys = {}, {}
-        if "file_loads" in tables:
+        """Read once the raw schema exists (loader.ensure_raw_schema)."""
+        counts = {
+            file: tuple(row)
             for file, *row in connection.execute(
                 "select file, rows_read, rows_loaded, rows_rejected, status from raw.file_loads"
                 " where dataset = ? and status like 'loaded%'",
                 [dataset],
-            ).fetchall():
-                counts[file] = tuple(row)
-        if "file_parse_keys" in tables:
-            keys = dict(
-                connection.execute(
-                    "select file, parse_key from raw.file_parse_keys where dataset = ?", [dataset]
-                ).fetchall()
-            )
+            ).fetchall()
+        }
+        keys = dict(
+            connection.execute(
+                "select file, parse_key from raw.file_parse_keys where dataset = ?", [dataset]
+            ).fetchall()
+        )
         previous = cls(dataset, counts, keys)
-        if "rejected_rows" in tables:
-            previous._read_rejections(connection, "rejected_claim_ids" in tables)
+        previous._read_rejections(connection)
         return previous
 
-    def _read_rejections(self, connection: duckdb.DuckDBPyConnection, ids_table: bool) -> None:
+    def _read_rejections(self, connection: duckdb.DuckDBPyConnection) -> None:
         """All at once: one query per file costs milliseconds, and a load has thousands."""
         # A file is carried only under the parse key it was loaded with, so ids recorded under
         # another key (by a load of other bytes) do not count.
-        ids = (
-            "raw.rejected_claim_ids"
-            if ids_table
-            else "(select null::varchar as dataset, null::varchar as file,"
-            " null::varchar as parse_key, null::bigint as line, null::varchar as claim_id"
-            " where false)"
-        )
         rows = connection.execute(
             "select rejected.file, rejected.line, column_name, value, reason, source_id,"
             " ids.claim_id, ids.line is not null"
             " from raw.rejected_rows as rejected"
             " left join raw.file_parse_keys as keys"
             " on keys.dataset = rejected.dataset and keys.file = rejected.file"
-            f" left join {ids} as ids"
+            " left join raw.rejected_claim_ids as ids"
             " on ids.dataset = rejected.dataset and ids.file = rejected.file"
             " and ids.line = rejected.line and ids.parse_key = keys.parse_key"
             " where rejected.dataset = ? order by rejected.file, rejected.line",

@@ -292,14 +292,15 @@ def load_dataset(connection: duckdb.DuckDBPyConnection, dataset: str, raw_dir: P
         raise ValueError(f"unknown dataset {dataset!r}")
     registry = read_registry(connection)
     tables = DATASET_TABLES[dataset]
-    previous = PreviousLoads.read(connection, dataset)
-    # Files that loaded last time go first: a new file reusing their claim ids is the one whose
-    # rows are rejected as duplicates, so adding a file never takes rows from another source.
-    files = sorted(
-        registry.files_of(dataset).items(), key=lambda i: (i[0] not in previous.counts, i[0])
-    )
     with transaction(connection):
         ensure_raw_schema(connection)
+        previous = PreviousLoads.read(connection, dataset)
+        # Files that loaded last time go first: a new file reusing their claim ids is the one
+        # whose rows are rejected as duplicates, so adding a file never takes rows from another
+        # source.
+        files = sorted(
+            registry.files_of(dataset).items(), key=lambda i: (i[0] not in previous.counts, i[0])
+        )
         existing = _existing_tables(connection, dataset)
         for table, schema in tables.items():
             if table not in existing:  # new, or written by a version with other columns
