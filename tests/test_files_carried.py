@@ -4,9 +4,13 @@ over ends with exactly the tables a load from scratch writes."""
 from __future__ import annotations
 
 import duckdb
+import pytest
 from conftest import CLAIMS_HEADER, GOOD_CLAIMS, write
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dagster_project.ingest import claims_csv
+from dagster_project.ingest.files_carried import LoadedClaimIds
 from dagster_project.ingest.loader import load_dataset, load_source_registry
 
 DATASETS = ["article_claims", "exchange_rates", "production_series"]
@@ -24,10 +28,12 @@ def tables(connection) -> dict[str, list[tuple]]:
         for name in ["article_claims", "exchange_rates", "production_series", "file_loads"]
     }
     queries["rejected_rows"] = "select * exclude (rejected_at) from raw.rejected_rows order by all"
+    queries["rejected_claim_ids"] = "select * from raw.rejected_claim_ids order by all"
     return {name: connection.execute(query).fetchall() for name, query in queries.items()}
 
 
 def from_scratch(tmp_path, raw_dir) -> dict[str, list[tuple]]:
+    tmp_path.mkdir(exist_ok=True)
     with duckdb.connect(str(tmp_path / "scratch.duckdb")) as connection:
         load_all(connection, raw_dir)
         return tables(connection)
@@ -132,3 +138,169 @@ def test_a_file_parsed_in_batches_loads_as_in_one(connection, raw_dir, tmp_path,
     assert tables(connection) == whole
     reasons = {row[-1] for row in whole["rejected_rows"]}
     assert "duplicate claim_id t1__01 (earlier in this file)" in reasons
+
+
+# The later file (by name) with rows rejected for every kind of reason: a bad value, no claim
+# id, a claim id repeated in the file, and a line that is no CSV record.
+LATER_WITH_REJECTIONS = f"""{CLAIMS_HEADER}
+t2__01,Binzhou aluminium industry,,,main_business_revenue,2018,3300,亿元,at_least,test_second_article,revenue
+t2__02,Binzhou,,,output_value,2018,lots,t,exact,test_second_article,bad value
+,Binzhou,,,output_value,2018,1,t,exact,test_second_article,no claim id
+t2__01,Binzhou,,,output_value,2019,2,t,exact,test_second_article,repeated id
+t2__03,too,few,fields
+"""
+LATER = "claims/test_second_article.csv"
+
+
+def loaded_at(connection, file: str) -> list[tuple]:
+    return connection.execute(
+        "select distinct loaded_at from raw.article_claims where file = ?", [file]
+    ).fetchall()
+
+
+def reasons(connection, file: str, line: int) -> list[str]:
+    rows = connection.execute(
+        "select reason from raw.rejected_rows where file = ? and line = ? order by reason",
+        [file, line],
+    ).fetchall()
+    return [reason for (reason,) in rows]
+
+
+def test_a_file_with_rejected_rows_is_carried_when_an_earlier_file_changes(
+    connection, raw_dir, tmp_path
+):
+    write(raw_dir / LATER, LATER_WITH_REJECTIONS)
+    load_all(connection, raw_dir)
+    later_loaded_at = loaded_at(connection, LATER)
+    earlier_loaded_at = loaded_at(connection, "claims/test_article.csv")
+    write(
+        raw_dir / "claims/test_article.csv",
+        GOOD_CLAIMS + "t1__04,Binzhou,,,output_value,2019,340,billion yuan,exact,test_article,\n",
+    )
+    load_all(connection, raw_dir)
+    assert loaded_at(connection, "claims/test_article.csv") != earlier_loaded_at  # parsed
+    assert loaded_at(connection, LATER) == later_loaded_at  # carried
+    [(rows_rejected,)] = connection.execute(
+        "select rows_rejected from raw.file_loads where file = ?", [LATER]
+    ).fetchall()
+    assert rows_rejected == 4
+    assert tables(connection) == from_scratch(tmp_path, raw_dir)
+
+
+def test_an_earlier_file_taking_a_rejected_rows_claim_id_parses_the_later_file_again(
+    connection, raw_dir, tmp_path
+):
+    write(raw_dir / LATER, LATER_WITH_REJECTIONS)
+    load_all(connection, raw_dir)
+    later_loaded_at = loaded_at(connection, LATER)
+    taking = "t2__02,Binzhou,,,output_value,2019,1,t,exact,test_article,takes the id\n"
+    write(raw_dir / "claims/test_article.csv", GOOD_CLAIMS + taking)
+    load_all(connection, raw_dir)
+    assert loaded_at(connection, LATER) != later_loaded_at  # parsed again
+    assert reasons(connection, LATER, 3) == [
+        "duplicate claim_id t2__02 (first at claims/test_article.csv:5)",
+        "not a number: 'lots'",
+    ]
+    assert tables(connection) == from_scratch(tmp_path / "taken", raw_dir)
+    # The id moves to another line of the earlier file: the reason names the new line.
+    skipping = "t1__05,Binzhou,,,output_value,2017,1,t,exact,test_article,a line before\n"
+    write(raw_dir / "claims/test_article.csv", GOOD_CLAIMS + skipping + taking)
+    load_all(connection, raw_dir)
+    assert "duplicate claim_id t2__02 (first at claims/test_article.csv:6)" in reasons(
+        connection, LATER, 3
+    )
+    assert tables(connection) == from_scratch(tmp_path / "moved", raw_dir)
+    # And the earlier file gives the id back: the reason goes.
+    write(raw_dir / "claims/test_article.csv", GOOD_CLAIMS)
+    load_all(connection, raw_dir)
+    assert reasons(connection, LATER, 3) == ["not a number: 'lots'"]
+    assert tables(connection) == from_scratch(tmp_path / "given_back", raw_dir)
+
+
+@pytest.mark.parametrize("lost", ["all", "stale"])
+def test_a_file_whose_rejected_claim_ids_were_not_recorded_is_parsed(
+    connection, raw_dir, tmp_path, lost
+):
+    write(raw_dir / LATER, LATER_WITH_REJECTIONS)
+    load_all(connection, raw_dir)
+    later_loaded_at = loaded_at(connection, LATER)
+    earlier_loaded_at = loaded_at(connection, "claims/test_article.csv")
+    if lost == "all":  # a warehouse loaded before the table existed
+        connection.execute("drop table raw.rejected_claim_ids")
+    else:  # recorded for other bytes (by a version that parsed the file and did not record)
+        connection.execute("update raw.rejected_claim_ids set parse_key = 'other bytes'")
+    load_all(connection, raw_dir)
+    assert loaded_at(connection, "claims/test_article.csv") == earlier_loaded_at  # no rejections
+    assert loaded_at(connection, LATER) != later_loaded_at
+    assert tables(connection) == from_scratch(tmp_path, raw_dir)
+    # Recorded now: the next load carries it.
+    later_loaded_at = loaded_at(connection, LATER)
+    load_all(connection, raw_dir)
+    assert loaded_at(connection, LATER) == later_loaded_at
+
+
+# Three claims files drawing claim ids from one small pool, so that ids collide across files,
+# with good and bad values, blank ids and lines that are no record.
+THREE_FILES = ["claims/test_article.csv", "claims/test_article_b.csv", LATER]
+SOURCE_OF = {LATER: "test_second_article"}
+claims_row = st.tuples(
+    st.sampled_from(["x1", "x2", "x3", ""]), st.sampled_from(["1", "2", "lots", "broken"])
+)
+claims_file = st.lists(claims_row, max_size=4)
+
+
+def claims_text(file: str, rows: list[tuple[str, str]]) -> str:
+    source = SOURCE_OF.get(file, "test_article")
+    lines = [CLAIMS_HEADER]
+    for claim_id, value in rows:
+        if value == "broken":
+            lines.append(f"{claim_id},too,few")
+        else:
+            lines.append(f"{claim_id},Binzhou,,,output_value,2018,{value},t,exact,{source},")
+    return "\n".join(lines) + "\n"
+
+
+def load_claims(connection, raw_dir) -> dict[str, list[tuple]]:
+    load_source_registry(connection, raw_dir)
+    load_dataset(connection, "article_claims", raw_dir)
+    return {
+        name: connection.execute(query).fetchall()
+        for name, query in {
+            "rows": "select * exclude (loaded_at) from raw.article_claims order by all",
+            "file_loads": "select * exclude (loaded_at) from raw.file_loads order by all",
+            "rejected_rows": "select * exclude (rejected_at) from raw.rejected_rows order by all",
+            "rejected_claim_ids": "select * from raw.rejected_claim_ids order by all",
+        }.items()
+    }
+
+
+def test_a_load_that_carries_files_equals_a_fresh_load_for_any_edits(raw_dir, monkeypatch):
+    # Windows of a few rows: the claim ids of carried files are read across several.
+    monkeypatch.setattr(LoadedClaimIds, "WINDOW_ROWS", 2)
+    registry = (raw_dir / "sources.yml").read_text("utf-8")
+    (raw_dir / "sources.yml").write_text(
+        registry.replace(
+            "files: [claims/test_article.csv]",
+            "files: [claims/test_article.csv, claims/test_article_b.csv]",
+        ),
+        "utf-8",
+    )
+
+    @settings(max_examples=40, deadline=None, database=None, derandomize=True)
+    @given(
+        first=st.lists(claims_file, min_size=3, max_size=3),
+        second=st.lists(st.none() | claims_file, min_size=3, max_size=3),
+    )
+    def loads_alike(first, second):
+        with duckdb.connect() as connection:
+            for file, rows in zip(THREE_FILES, first, strict=True):
+                write(raw_dir / file, claims_text(file, rows))
+            load_claims(connection, raw_dir)
+            for file, rows in zip(THREE_FILES, second, strict=True):
+                if rows is not None:  # None: the file stays as it was
+                    write(raw_dir / file, claims_text(file, rows))
+            carried = load_claims(connection, raw_dir)
+        with duckdb.connect() as connection:
+            assert carried == load_claims(connection, raw_dir)
+
+    loads_alike()

@@ -96,6 +96,16 @@ class SeenClaimIds:
             found = found.fill_null(where)  # an id is in one level at most
         return pl.lit(found)
 
+    def hold_any(self, claim_ids: pl.Series) -> bool:
+        """Whether any of `claim_ids` was seen before (first_at without wording where)."""
+        self._sort_in_pending()
+        for level in self.levels:
+            sorted_ids = level["claim_id"]
+            position = sorted_ids.search_sorted(claim_ids).clip(0, level.height - 1)
+            if (sorted_ids.gather(position) == claim_ids).any():
+                return True
+        return False
+
     def add(self, file: str, rows: pl.DataFrame) -> None:
         """Remember the ids of `rows` (columns claim_id and line), loaded from `file`."""
         self.files.append(file)
@@ -182,7 +192,7 @@ def _parse_batch(
             pl.format("duplicate claim_id {} (first at {})", pl.col("claim_id"), "__seen_at"),
         ),
     ]
-    good, rejections = split_rejected(rows, checks, source_column="source_id")
+    good, rejections = split_rejected(rows, checks, source_column="source_id", id_column="claim_id")
     loaded = good.select(
         "claim_id",
         "source_id",

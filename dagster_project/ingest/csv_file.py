@@ -25,6 +25,8 @@ class Rejection:
     value: str | None
     reason: str
     source_id: str | None = None
+    # A claims row's claim_id as written (for telling whether an earlier file now holds it).
+    claim_id: str | None = None
 
 
 @dataclass

@@ -23,6 +23,8 @@ from dagster_project.ingest.csv_file import FileError, Rejection
 from dagster_project.ingest.csv_reader import read_csv_records
 from dagster_project.ingest.files_carried import (
     PARSE_KEYS_DDL,
+    REJECTED_CLAIM_IDS_DDL,
+    LoadedClaimIds,
     PreviousLoads,
     may_carry_claims,
     parse_key,
@@ -136,6 +138,7 @@ def ensure_raw_schema(connection: duckdb.DuckDBPyConnection) -> None:
     connection.execute(REJECTED_ROWS_DDL)
     connection.execute(FILE_LOADS_DDL)
     connection.execute(PARSE_KEYS_DDL)
+    connection.execute(REJECTED_CLAIM_IDS_DDL)
 
 
 def _record(connection: duckdb.DuckDBPyConnection, dataset: str, result: DatasetLoad) -> None:
@@ -289,14 +292,15 @@ def load_dataset(connection: duckdb.DuckDBPyConnection, dataset: str, raw_dir: P
         raise ValueError(f"unknown dataset {dataset!r}")
     registry = read_registry(connection)
     tables = DATASET_TABLES[dataset]
-    previous = PreviousLoads.read(connection, dataset)
-    # Files that loaded last time go first: a new file reusing their claim ids is the one whose
-    # rows are rejected as duplicates, so adding a file never takes rows from another source.
-    files = sorted(
-        registry.files_of(dataset).items(), key=lambda i: (i[0] not in previous.counts, i[0])
-    )
     with transaction(connection):
         ensure_raw_schema(connection)
+        previous = PreviousLoads.read(connection, dataset)
+        # Files that loaded last time go first: a new file reusing their claim ids is the one
+        # whose rows are rejected as duplicates, so adding a file never takes rows from another
+        # source.
+        files = sorted(
+            registry.files_of(dataset).items(), key=lambda i: (i[0] not in previous.counts, i[0])
+        )
         existing = _existing_tables(connection, dataset)
         for table, schema in tables.items():
             if table not in existing:  # new, or written by a version with other columns
@@ -305,7 +309,9 @@ def load_dataset(connection: duckdb.DuckDBPyConnection, dataset: str, raw_dir: P
                     f"create or replace table raw.{table} as"
                     " select *, current_timestamp as loaded_at from empty"
                 )
-        load = _DatasetLoader(connection, dataset, registry, previous, existing == set(tables))
+        load = _DatasetLoader(
+            connection, dataset, registry, previous, existing == set(tables), [f for f, _ in files]
+        )
         for file, source_ids in files:
             load.file(raw_dir, file, source_ids)
         for table in tables:
@@ -321,7 +327,33 @@ def load_dataset(connection: duckdb.DuckDBPyConnection, dataset: str, raw_dir: P
             schema={"dataset": pl.String, "file": pl.String, "parse_key": pl.String},
         )
         connection.execute("insert into raw.file_parse_keys select * from parse_keys")
+        if load.claims_table:
+            _record_rejected_claim_ids(connection, dataset, load.result, load.keys)
     return load.result
+
+
+def _record_rejected_claim_ids(
+    connection: duckdb.DuckDBPyConnection,
+    dataset: str,
+    result: DatasetLoad,
+    keys: dict[str, str],
+) -> None:
+    """The claim id of every rejected line of the files that loaded, with their parse keys."""
+    connection.execute("delete from raw.rejected_claim_ids where dataset = ?", [dataset])
+    lines = {
+        (file, rejection.line): rejection.claim_id
+        for file, rejection in result.rejections
+        if file in keys  # a failed file is never carried
+    }
+    ids = pl.DataFrame(  # noqa: F841 - scanned by DuckDB below
+        [(dataset, file, keys[file], line, claim_id) for (file, line), claim_id in lines.items()],
+        schema={
+            "dataset": pl.String, "file": pl.String, "parse_key": pl.String, "line": pl.Int64,
+            "claim_id": pl.String,
+        },
+        orient="row",
+    )  # fmt: skip
+    connection.execute("insert into raw.rejected_claim_ids select * from ids")
 
 
 class _DatasetLoader:
@@ -334,6 +366,7 @@ class _DatasetLoader:
         registry: Registry,
         previous: PreviousLoads,
         can_carry: bool,
+        files: list[str],
     ) -> None:
         self.connection, self.dataset, self.previous = connection, dataset, previous
         self.tables = DATASET_TABLES[dataset]
@@ -342,8 +375,12 @@ class _DatasetLoader:
         self.result = DatasetLoad(dataset, [], [])
         self.keys: dict[str, str] = {}  # file → parse key, for the files that loaded
         self.seen_claim_ids = SeenClaimIds()
-        self.parsed_any = False  # whether a file so far was parsed rather than carried
         self.claims_table = next((t for t, s in self.tables.items() if "claim_id" in s), None)
+        if self.claims_table:
+            loaded = {file: counts[1] for file, counts in previous.counts.items()}
+            self.loaded_ids = LoadedClaimIds(
+                connection, self.claims_table, [f for f in files if f in loaded], loaded
+            )
 
     def file(self, raw_dir: Path, file: str, source_ids: list[str]) -> None:
         sources = [self.sources[s] for s in source_ids]
@@ -372,7 +409,6 @@ class _DatasetLoader:
             self.result.rejections.append((file, Rejection(0, None, None, reason, source_ids[0])))
             return
         del data  # a large file's bytes need not wait for its rows to be parsed and written
-        self.parsed_any = True
         self.keys[file] = key
         for table in self.tables:
             self.connection.execute(f"delete from raw.{table} where file = ?", [file])
@@ -404,14 +440,13 @@ class _DatasetLoader:
         counts = self.previous.unchanged(file, key) if self.can_carry else None
         if counts is None:
             return False
-        rejections = self.previous.rejections(self.connection, file)
+        rejections = self.previous.rejections.get(file, [])
         if self.claims_table and not may_carry_claims(
-            self.connection,
-            self.claims_table,
             file,
             rejections,
+            file not in self.previous.claim_ids_unrecorded,
+            self.loaded_ids,
             self.seen_claim_ids,
-            self.parsed_any,
         ):
             return False
         for table, marks in articles.CARRIED_COLUMNS.items():

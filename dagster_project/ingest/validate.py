@@ -83,9 +83,16 @@ def parse_error(column: str) -> Check:
 
 
 def split_rejected(
-    rows: pl.DataFrame, checks: list[Check], source_column: str | None = None
+    rows: pl.DataFrame,
+    checks: list[Check],
+    source_column: str | None = None,
+    id_column: str | None = None,
 ) -> tuple[pl.DataFrame, list[Rejection]]:
-    """Apply checks; return (rows passing all, one rejection per failing check and row)."""
+    """Apply checks; return (rows passing all, one rejection per failing check and row).
+
+    Each rejection carries the row's `source_column` as its source_id and its `id_column` as
+    its claim_id.
+    """
     if rows.height == 0:
         return rows, []
     failing = rows.select(
@@ -107,9 +114,12 @@ def split_rejected(
     rejections: list[Rejection] = []
     for row in failed.iter_rows(named=True):
         source_id = row.get(source_column) if source_column else None
+        claim_id = row.get(id_column) if id_column else None
         for (column, _, _), name in zip(checks, reason_columns, strict=True):
             if row[name] is not None:
                 rejections.append(
-                    Rejection(row["line"], column, row.get(column), row[name], source_id or None)
+                    Rejection(
+                        row["line"], column, row.get(column), row[name], source_id or None, claim_id
+                    )
                 )
     return rows.filter(~failing), rejections
