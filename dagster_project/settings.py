@@ -42,10 +42,12 @@ class Settings:
 
     @property
     def duckdb_config(self) -> dict[str, object]:
-        """How the loaders' DuckDB connection runs. Every core: polars and DuckDB take turns
-        (a file is parsed, then written), never run at once. A memory limit: DuckDB's default,
-        80 % of RAM, would let it grow beside the polars frames of a large file; past the limit
-        it spills to disk instead (ALCAP_DUCKDB_MEMORY_LIMIT)."""
+        """How the loaders' and the publishing DuckDB connections run. Every core: polars and
+        DuckDB take turns (a file is parsed, then written), never run at once, and the publish
+        steps run one after another. A memory limit: DuckDB's default, 80 % of RAM, would let it
+        grow beside the polars frames of a large file, and let the publish steps' scans of
+        10 M claims reach 8 GB; past the limit it spills to disk instead
+        (ALCAP_DUCKDB_MEMORY_LIMIT)."""
         return {"threads": os.cpu_count() or 1, "memory_limit": self.duckdb_memory_limit}
 
     @property

@@ -8,6 +8,7 @@ its rows, comments and primary keys, which must equal what the project's DuckDB 
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -99,3 +100,53 @@ def test_older_duckdb_reads_every_table_of_the_snapshot(refreshed, reader_enviro
     assert report["tables"]["marts.fct_claims"]["primary_key"] == ["claim_id"]
     assert report["output_value_2018"] == pytest.approx(330e9)
     assert report["newest_build"] == expected["newest_build"]
+
+
+# The keys are added to the snapshot's tables after their rows are in (`alter table … add
+# primary key`): the oldest reader must see them as keys and NOT NULL columns, and enforce them.
+CHECK_KEYS = """
+import json, sys
+import duckdb
+
+connection = duckdb.connect(sys.argv[1])
+report = {
+    "constraints": connection.execute(
+        "select constraint_type, constraint_column_names from duckdb_constraints()"
+        " where schema_name = 'marts' and table_name = 'fct_claims'"
+        " and 'claim_id' in constraint_column_names order by all"
+    ).fetchall(),
+    "claim_id_comment": connection.execute(
+        "select comment from duckdb_columns()"
+        " where table_name = 'fct_claims' and column_name = 'claim_id'"
+    ).fetchone()[0],
+}
+copy_of_a_claim = (
+    "insert into marts.fct_claims select * replace ({claim_id} as claim_id)"
+    " from marts.fct_claims limit 1"
+)
+for case, claim_id in [("duplicate", "claim_id"), ("null", "null")]:
+    try:
+        connection.execute(copy_of_a_claim.format(claim_id=claim_id))
+        report[case] = "accepted"
+    except duckdb.ConstraintException as error:
+        report[case] = "refused: " + str(error).splitlines()[0]
+print(json.dumps(report))
+"""
+
+
+def test_oldest_reader_sees_and_enforces_the_keys(refreshed, reader_environments, tmp_path):
+    # A writable copy: the published snapshot itself is only ever read.
+    writable = tmp_path / "alcap.duckdb"
+    shutil.copyfile(refreshed / "serving" / "alcap.duckdb", writable)
+    result = subprocess.run(
+        [str(reader_environments[READER_VERSIONS[0]]), "-c", CHECK_KEYS, str(writable)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout)
+    assert report["constraints"] == [["NOT NULL", ["claim_id"]], ["PRIMARY KEY", ["claim_id"]]]
+    assert report["claim_id_comment"]
+    assert report["duplicate"].startswith("refused"), report["duplicate"]
+    assert report["null"].startswith("refused"), report["null"]

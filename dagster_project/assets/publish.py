@@ -23,7 +23,10 @@ from dagster_project.resources import AlcapPaths
 def serving_snapshot(paths: AlcapPaths) -> dg.MaterializeResult:
     settings = paths.settings
     build = publish_snapshot(
-        settings.warehouse, settings.serving_snapshot, dbt_project.manifest_path
+        settings.warehouse,
+        settings.serving_snapshot,
+        dbt_project.manifest_path,
+        settings.duckdb_config,
     )
     # What the build was made of, so that a refresh with the same inputs can skip.
     record_published_inputs(settings, build.build_id)
@@ -46,7 +49,9 @@ def serving_snapshot(paths: AlcapPaths) -> dg.MaterializeResult:
 )
 def serving_parquet(paths: AlcapPaths) -> dg.MaterializeResult:
     settings = paths.settings
-    manifest = export_parquet(settings.serving_snapshot, settings.serving_parquet)
+    manifest = export_parquet(
+        settings.serving_snapshot, settings.serving_parquet, settings.duckdb_config
+    )
     return dg.MaterializeResult(
         metadata={
             "build_id": manifest["build_id"],

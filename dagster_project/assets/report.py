@@ -16,7 +16,11 @@ from dagster_project.resources import AlcapPaths
 )
 def serving_report(paths: AlcapPaths) -> dg.MaterializeResult:
     settings = paths.settings
-    path = write_report(settings.serving_snapshot, default_report_path(settings.serving_dir))
+    path = write_report(
+        settings.serving_snapshot,
+        default_report_path(settings.serving_dir),
+        settings.duckdb_config,
+    )
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(path)),

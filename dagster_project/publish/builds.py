@@ -188,7 +188,8 @@ def record_build(
             [target],
         ).fetchall()
     }
-    raw_files = connection.execute(RAW_FILES_SQL.format(catalog=f'"{source_catalog}"')).fetchall()
+    raw_files_sql = RAW_FILES_SQL.format(catalog=f'"{source_catalog}"')
+    raw_files = connection.execute(raw_files_sql).fetchall()
     finished_at = datetime.now(UTC).replace(tzinfo=None)
     build = Build(
         build_id=new_build_id(finished_at),
@@ -213,9 +214,10 @@ def record_build(
             build.storage_version,
         ],
     )
-    connection.executemany(
-        f'insert into "{target}".meta.build_files values (?, ?, ?, ?, ?)',
-        [[build.build_id, *row] for row in raw_files],
+    # One statement, not one per file: at scale 100 (22,000 files) row by row took a minute.
+    connection.execute(
+        f'insert into "{target}".meta.build_files select ?, * from ({raw_files_sql})',
+        [build.build_id],
     )
     connection.executemany(
         f'insert into "{target}".meta.build_tables values (?, ?, ?, ?)',

@@ -131,9 +131,12 @@ def _figures_sql(figure: ReportedFigure, catalog: str | None) -> str:
 
 def _changes_sql(figure: ReportedFigure, target: str, previous: str | None, build_id: str) -> str:
     has_previous = "true" if previous else "false"
+    # Only the claims of changed figures are looked up: joining all of fct_claims (10 M rows
+    # at scale 100), twice, to a few hundred changed figures cost seconds per mart.
+    claims_of_changed = "claim_id in (select claim_id from claims_of_changed)"
     previous_claims = (
         f"select claim_id, source_id, trust_rank, file, line, {CLAIM_AS_WRITTEN}"
-        f" from {quote(previous)}.marts.fct_claims"
+        f" from {quote(previous)}.marts.fct_claims where {claims_of_changed}"
         if previous
         else f"select claim_id, source_id, trust_rank, file, line, {CLAIM_AS_WRITTEN}"
         f" from {quote(target)}.marts.fct_claims where false"
@@ -155,11 +158,6 @@ def _changes_sql(figure: ReportedFigure, target: str, previous: str | None, buil
     return f"""
     with new_figures as ({_figures_sql(figure, target)}),
     previous_figures as ({_figures_sql(figure, previous)}),
-    new_claims as (
-        select claim_id, source_id, trust_rank, file, line, {CLAIM_AS_WRITTEN}
-        from {quote(target)}.marts.fct_claims
-    ),
-    previous_claims as ({previous_claims}),
     previous_sources as ({previous_sources}),
     previous_rejected as ({previous_rejected}),
     paired as (
@@ -185,7 +183,17 @@ def _changes_sql(figure: ReportedFigure, target: str, previous: str | None, buil
             or previous_bound is distinct from new_bound
             or previous_source_id is distinct from new_source_id
             or previous_claim_id is distinct from new_claim_id
-    )
+    ),
+    claims_of_changed as (
+        select new_claim_id as claim_id from changed where new_claim_id is not null
+        union
+        select previous_claim_id from changed where previous_claim_id is not null
+    ),
+    new_claims as (
+        select claim_id, source_id, trust_rank, file, line, {CLAIM_AS_WRITTEN}
+        from {quote(target)}.marts.fct_claims where {claims_of_changed}
+    ),
+    previous_claims as ({previous_claims})
     select
         {literal(build_id)} as build_id,
         {literal(figure.mart)} as mart,

@@ -11,18 +11,20 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
-
-import duckdb
 
 from dagster_project.inputs import sha256_of
 from dagster_project.publish.builds import latest_build
+from dagster_project.publish.snapshot import open_snapshot
 from dagster_project.publish.sql_text import literal, quote
 
 MANIFEST = "manifest.json"
 
 
-def export_parquet(snapshot: Path, link: Path) -> dict:
+def export_parquet(
+    snapshot: Path, link: Path, duckdb_config: Mapping[str, object] | None = None
+) -> dict:
     """Write every table of schema marts in `snapshot` as Parquet and point `link` at them.
     Returns the manifest (build id, and per mart its file, row count and SHA-256)."""
     build = latest_build(snapshot)
@@ -38,7 +40,7 @@ def export_parquet(snapshot: Path, link: Path) -> dict:
         "finished_at": build["finished_at"].isoformat() + "Z",
         "marts": {},
     }
-    with duckdb.connect(str(snapshot), read_only=True) as connection:
+    with open_snapshot(snapshot, duckdb_config) as connection:
         marts = [
             name
             for (name,) in connection.execute(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Mapping
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -75,7 +76,19 @@ LOADS_SQL = """
 select source_id, trust_grade, trust_rank, rows_loaded, rows_rejected as rows_quarantined
 from marts.dim_sources order by trust_rank desc, source_id
 """
+# The widest spreads first, from each group's lowest and highest value alone (a group whose
+# values differ has min < max), and only those few groups' claims listed: listing every
+# group's values of 10 M claims took 40 s and 8 GB at scale 100.
 SPREAD_SQL = """
+with widest as (
+    select claim_group_id
+    from marts.fct_claims
+    where value_normalised > 0
+    group by claim_group_id
+    having min(value_normalised) < max(value_normalised)
+    order by max(value_normalised) / min(value_normalised) desc, claim_group_id
+    limit 6
+)
 select
     claim_group_id,
     any_value(entity_id) as entity_id,
@@ -90,11 +103,9 @@ select
     list(distinct source_id) as source_ids,
     count(distinct source_id) as sources_count
 from marts.fct_claims
-where value_normalised > 0
+where value_normalised > 0 and claim_group_id in (select claim_group_id from widest)
 group by claim_group_id
-having count(distinct value_normalised) > 1
 order by spread_ratio desc, claim_group_id
-limit 6
 """
 
 
@@ -228,9 +239,11 @@ def default_report_path(serving_dir: Path) -> Path:
     return serving_dir / "report.html"
 
 
-def write_report(snapshot: Path, out: Path) -> Path:
+def write_report(
+    snapshot: Path, out: Path, duckdb_config: Mapping[str, object] | None = None
+) -> Path:
     """Write the report for `snapshot` to `out` (replaced atomically) and return `out`."""
-    with open_snapshot(snapshot) as connection:
+    with open_snapshot(snapshot, duckdb_config) as connection:
         build = build_id(connection)
         figures = collect_figures(connection)
         registry = {
