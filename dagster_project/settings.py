@@ -28,6 +28,10 @@ METRICS_TABLE = VOCABULARY_DIR / "metrics.csv"
 # the claims models go by file (refresh_plan.py sets it, assets/dbt.py reads it).
 REFRESH_JOB = "refresh"
 CLAIMS_INCREMENTAL_TAG = "alcap/claims_incremental"
+# Run on every in-process DuckDB connection: DuckDB draws a progress bar on the refresh's own
+# output for any statement longer than two seconds, and it is a session setting, so it cannot
+# go in a connection's config.
+NO_PROGRESS_BAR = "set enable_progress_bar = false"
 
 
 @dataclass(frozen=True)

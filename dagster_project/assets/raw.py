@@ -5,7 +5,11 @@ writes one raw table, or several (articles → raw.articles and raw.claim_candid
 table is an asset, so dbt sources map onto them one to one.
 """
 
+import contextlib
+from collections.abc import Iterator
+
 import dagster as dg
+import duckdb as duckdb_module
 from dagster_duckdb import DuckDBResource
 
 from dagster_project.ingest.loader import (
@@ -16,6 +20,7 @@ from dagster_project.ingest.loader import (
     load_source_registry,
 )
 from dagster_project.resources import AlcapPaths
+from dagster_project.settings import NO_PROGRESS_BAR
 
 RAW_GROUP = "raw"
 AUDIT_TABLES = ["file_loads", "rejected_rows"]
@@ -54,7 +59,7 @@ def _check_result(result: DatasetLoad, key: list[str]) -> dg.AssetCheckResult:
     kinds={"duckdb", "python"},
 )
 def source_registry(duckdb: DuckDBResource, paths: AlcapPaths):
-    with duckdb.get_connection() as connection:
+    with quiet(duckdb) as connection:
         result = load_source_registry(connection, paths.settings.raw_dir)
     yield dg.MaterializeResult(metadata=_metadata(result))
     yield _check_result(result, ["raw", REGISTRY_DATASET])
@@ -79,7 +84,7 @@ def _dataset_asset(dataset: str) -> dg.AssetsDefinition:
         check_specs=[dg.AssetCheckSpec("every_file_loaded", asset=first)],
     )
     def _asset(duckdb: DuckDBResource, paths: AlcapPaths):
-        with duckdb.get_connection() as connection:
+        with quiet(duckdb) as connection:
             result = load_dataset(connection, dataset, paths.settings.raw_dir)
         for table in tables:
             yield dg.MaterializeResult(asset_key=["raw", table], metadata=_metadata(result))
@@ -105,7 +110,7 @@ dataset_assets = [_dataset_asset(dataset) for dataset in DATASET_TABLES]
 )
 def load_audit(duckdb: DuckDBResource):
     """The audit tables as every dataset left them; dbt checks that they reconcile."""
-    with duckdb.get_connection() as connection:
+    with quiet(duckdb) as connection:
         files, read, loaded, failed = connection.execute(
             "select count(*), sum(rows_read), sum(rows_loaded),"
             " count(*) filter (where status in ('failed', 'unlisted')) from raw.file_loads"
@@ -118,3 +123,11 @@ def load_audit(duckdb: DuckDBResource):
     yield dg.MaterializeResult(
         asset_key=["raw", "rejected_rows"], metadata={"rejections": rejected}
     )
+
+
+@contextlib.contextmanager
+def quiet(duckdb: DuckDBResource) -> Iterator[duckdb_module.DuckDBPyConnection]:
+    """The resource's connection, without DuckDB's progress bar."""
+    with duckdb.get_connection() as connection:
+        connection.execute(NO_PROGRESS_BAR)
+        yield connection

@@ -20,7 +20,7 @@ import duckdb
 from dagster_project.publish import builds
 from dagster_project.publish.catalog import Table, read_tables
 from dagster_project.publish.sql_text import literal, quote
-from dagster_project.settings import load_settings
+from dagster_project.settings import NO_PROGRESS_BAR, load_settings
 
 # The oldest storage format that keeps comments and keys; DuckDB 1.2 and later read it.
 STORAGE_VERSION = "v1.2.0"
@@ -126,6 +126,7 @@ def publish_snapshot(
         leftover.unlink(missing_ok=True)
     try:
         with duckdb.connect(str(warehouse), config=bounded(duckdb_config)) as connection:
+            connection.execute(NO_PROGRESS_BAR)
             connection.execute("checkpoint")
             catalog = connection.execute("select current_database()").fetchone()[0]
             connection.execute(
@@ -167,4 +168,6 @@ def open_snapshot(
         raise FileNotFoundError(
             f"{snapshot} does not exist yet: run `alcap refresh` to build and publish it"
         )
-    return duckdb.connect(str(snapshot), read_only=True, config=bounded(duckdb_config))
+    connection = duckdb.connect(str(snapshot), read_only=True, config=bounded(duckdb_config))
+    connection.execute(NO_PROGRESS_BAR)
+    return connection
