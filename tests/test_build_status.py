@@ -133,6 +133,17 @@ def test_an_incremental_refresh_equals_a_full_rebuild(edited, tmp_path):
     assert len(runs) == 2, "the incremental run reconciled some groups, the first build the rest"
     assert runs[0][0] < runs[1][0], runs  # the edited file's groups, not every claim
 
+    # Without the planner's word (here --full), the same tables are rebuilt whole.
+    again = shutil.copytree(edited["home"], tmp_path / "again", symlinks=True)
+    rebuilt = run_alcap(again, edited["raw"], "refresh", "--full")
+    assert rebuilt.returncode == 0, rebuilt.stdout[-3000:] + rebuilt.stderr[-3000:]
+    with duckdb.connect(str(again / "warehouse.duckdb"), read_only=True) as connection:
+        (invocations,) = connection.execute(
+            "select count(distinct reconciled_in_invocation)"
+            " from intermediate.int_claims_reconciled"
+        ).fetchone()
+    assert invocations == 1
+
 
 def status(home, raw):
     result = run_alcap(home, raw, "status")

@@ -5,10 +5,13 @@
 -- Incremental when only claims files changed (macros/claims_incremental.sql): a claim's row is
 -- kept only if its claim is still reconciled, was not reconciled again in this dbt run, and its
 -- text span is unchanged; the claims not in the table are added.
-{%- set span_columns = [
-    'candidate_id', 'article_path', 'span_start', 'span_end', 'surface',
-    'sentence_start', 'sentence_end'
-] %}
+{#- A claim's text span as this table holds it and as the linking now gives it (the hook renders
+    the {{ }} inside these strings when it runs). -#}
+{%- set spans_held = 'select claim_id, candidate_id, article_path, span_start, span_end,'
+    ~ ' span_surface, sentence_start, sentence_end from {{ this }} where has_text_span' %}
+{%- set spans_linked = 'select claim_id, candidate_id, article_path, span_start, span_end,'
+    ~ ' surface, sentence_start, sentence_end'
+    ~ " from {{ ref('int_claim_candidates_linked') }} where claim_id is not null" %}
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
@@ -25,28 +28,8 @@
                     and reconciled.reconciled_in_invocation <> '{{ invocation_id }}'
             )
             or kept.claim_id in (
-                select claim_id
-                from (
-                    (
-                        select claim_id, " ~ span_columns | join(', ') | replace('surface', 'span_surface') ~ "
-                        from {{ this }}
-                        where has_text_span
-                        except
-                        select claim_id, " ~ span_columns | join(', ') ~ "
-                        from {{ ref('int_claim_candidates_linked') }}
-                        where claim_id is not null
-                    )
-                    union all
-                    (
-                        select claim_id, " ~ span_columns | join(', ') ~ "
-                        from {{ ref('int_claim_candidates_linked') }}
-                        where claim_id is not null
-                        except
-                        select claim_id, " ~ span_columns | join(', ') | replace('surface', 'span_surface') ~ "
-                        from {{ this }}
-                        where has_text_span
-                    )
-                )
+                select claim_id from ((" ~ spans_held ~ " except " ~ spans_linked ~ ")
+                union all (" ~ spans_linked ~ " except " ~ spans_held ~ "))
             )
     {% endif %}",
 ) }}
