@@ -30,6 +30,7 @@ from dagster_project.ingest.files_carried import (
     parse_key,
 )
 from dagster_project.ingest.paths import PathError, outside_reason, read_inside
+from dagster_project.ingest.raw_writer import RawWriter
 from dagster_project.ingest.registry import (
     DATASETS,
     REGISTRY_FILE,
@@ -68,7 +69,6 @@ create table if not exists raw.file_loads (
     error varchar, loaded_at timestamp with time zone not null default current_timestamp
 )"""
 
-INSERT_ROWS = 1_000_000
 REJECTION_COLUMNS = {
     "dataset": pl.String, "source_id": pl.String, "file": pl.String, "line": pl.Int64,
     "column_name": pl.String, "value": pl.String, "reason": pl.String,
@@ -284,9 +284,10 @@ def _existing_tables(connection: duckdb.DuckDBPyConnection, dataset: str) -> set
 def load_dataset(connection: duckdb.DuckDBPyConnection, dataset: str, raw_dir: Path) -> DatasetLoad:
     """Load every file the registry lists for `dataset` into its raw tables.
 
-    One transaction: a parsed file's rows replace its old ones as it is parsed; a carried or a
-    failed file's rows stay as they are (with the time they were loaded); rows of files no
-    longer listed go at the end. A load that stops half-way leaves the tables as they were.
+    One transaction: a parsed file's rows replace its old ones (written a batch of files at a
+    time, raw_writer.py); a carried or a failed file's rows stay as they are (with the time
+    they were loaded); rows of files no longer listed go at the end. A load that stops
+    half-way leaves the tables as they were.
     """
     if dataset not in DATASETS:
         raise ValueError(f"unknown dataset {dataset!r}")
@@ -314,6 +315,7 @@ def load_dataset(connection: duckdb.DuckDBPyConnection, dataset: str, raw_dir: P
         )
         for file, source_ids in files:
             load.file(raw_dir, file, source_ids)
+        load.finish()
         for table in tables:
             connection.execute(
                 f"delete from raw.{table} where file not in (select unnest(?))",
@@ -357,7 +359,7 @@ def _record_rejected_claim_ids(
 
 
 class _DatasetLoader:
-    """One dataset's files, one at a time: carried over, parsed, or failed."""
+    """One dataset's files, one at a time in load order: carried over, parsed, or failed."""
 
     def __init__(
         self,
@@ -373,6 +375,8 @@ class _DatasetLoader:
         self.sources = {row["source_id"]: row for row in registry.sources.iter_rows(named=True)}
         self.can_carry = can_carry
         self.result = DatasetLoad(dataset, [], [])
+        self.writer = RawWriter(connection, list(self.tables))
+        self.carried: list[str] = []
         self.keys: dict[str, str] = {}  # file → parse key, for the files that loaded
         self.seen_claim_ids = SeenClaimIds()
         self.claims_table = next((t for t, s in self.tables.items() if "claim_id" in s), None)
@@ -410,18 +414,12 @@ class _DatasetLoader:
             return
         del data  # a large file's bytes need not wait for its rows to be parsed and written
         self.keys[file] = key
-        for table in self.tables:
-            self.connection.execute(f"delete from raw.{table} where file = ?", [file])
+        self.writer.replace(file)
         rejections = list(rejections)
         for parsed, batch_rejections in batches:
             rejections.extend(batch_rejections)
             for table, frame in parsed.items():
-                # In slices: each becomes Arrow (which DuckDB scans in place) only while inserted.
-                for rows in frame.iter_slices(INSERT_ROWS):  # noqa: B007 - scanned by DuckDB
-                    self.connection.execute(
-                        f"insert into raw.{table} by name"
-                        " select *, current_timestamp as loaded_at from rows"
-                    )
+                self.writer.add(table, frame)
         rejected_lines = len({rejection.line for rejection in rejections})
         self.result.rejections += [(file, rejection) for rejection in rejections]
         self.result.files.append(
@@ -449,12 +447,20 @@ class _DatasetLoader:
             self.seen_claim_ids,
         ):
             return False
-        for table, marks in articles.CARRIED_COLUMNS.items():
-            if table in self.tables:
-                self.connection.execute(f"update raw.{table} set {marks} where file = ?", [file])
+        self.carried.append(file)
         self.result.files.append(FileLoad(file, digest, *counts))
         self.result.rejections += [(file, rejection) for rejection in rejections]
         return True
+
+    def finish(self) -> None:
+        """Write the rows still held, and mark the carried files' rows (one statement each)."""
+        self.writer.flush()
+        for table, marks in articles.CARRIED_COLUMNS.items():
+            if table in self.tables and self.carried:
+                self.connection.execute(
+                    f"update raw.{table} set {marks} where file in (select unnest(?))",
+                    [self.carried],
+                )
 
 
 def _note_kept_rows(connection: duckdb.DuckDBPyConnection, result: DatasetLoad) -> None:

@@ -1,0 +1,74 @@
+"""Parsed files' rows, written to their raw tables a batch of files at a time.
+
+One delete and one insert per file cost milliseconds each however small the file, and a
+delete scans the whole table (the files' names share a long prefix, so DuckDB's row-group
+filters skip nothing): thousands of files made the load grow with the square of the data.
+So the rows of parsed files wait here until about FLUSH_ROWS of them are held, then one
+delete removes the old rows of those files (only from the tables that hold any) and one
+insert per table writes the new ones, in file order. A file's old rows always go before its
+new rows are written, and each file's old rows are deleted once.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+
+# Rows held before they are written: a few hundred MB of frames at most.
+FLUSH_ROWS = 500_000
+# Rows per insert statement: each slice becomes Arrow (which DuckDB scans in place) only
+# while it is inserted.
+INSERT_ROWS = 1_000_000
+
+
+class RawWriter:
+    def __init__(
+        self, connection: duckdb.DuckDBPyConnection, tables: list[str], flush_rows: int = FLUSH_ROWS
+    ) -> None:
+        self.connection, self.tables, self.flush_rows = connection, tables, flush_rows
+        # Files each table holds rows of now: a file it holds none of needs no delete.
+        self.holding = {
+            table: {
+                file
+                for (file,) in connection.execute(
+                    f"select distinct file from raw.{table}"
+                ).fetchall()
+            }
+            for table in tables
+        }
+        self.replaced: list[str] = []  # parsed files whose old rows are still to be deleted
+        self.pending: dict[str, list[pl.DataFrame]] = {table: [] for table in tables}
+        self.pending_rows = 0
+
+    def replace(self, file: str) -> None:
+        """`file` was parsed: its old rows go, whatever it now loads (perhaps no row at all)."""
+        self.replaced.append(file)
+
+    def add(self, table: str, rows: pl.DataFrame) -> None:
+        """Rows of the file last given to replace(), to be written to raw.`table`."""
+        if rows.is_empty():
+            return
+        self.pending[table].append(rows)
+        self.pending_rows += rows.height
+        if self.pending_rows >= self.flush_rows:
+            self.flush()
+
+    def flush(self) -> None:
+        for table in self.tables:
+            stale = [file for file in self.replaced if file in self.holding[table]]
+            if stale:
+                self.connection.execute(
+                    f"delete from raw.{table} where file in (select unnest(?))", [stale]
+                )
+            frames, self.pending[table] = self.pending[table], []
+            if not frames:
+                continue
+            batch = pl.concat(frames, rechunk=False)
+            del frames
+            for rows in batch.iter_slices(INSERT_ROWS):  # noqa: B007 - scanned by DuckDB
+                self.connection.execute(
+                    f"insert into raw.{table} by name"
+                    " select *, current_timestamp as loaded_at from rows"
+                )
+        self.replaced = []
+        self.pending_rows = 0
