@@ -9,9 +9,12 @@ since the last load keeps its rows without being parsed again (files_carried.py)
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -29,6 +32,7 @@ from dagster_project.ingest.files_carried import (
     may_carry_claims,
     parse_key,
 )
+from dagster_project.ingest.parse_pool import ParsePool
 from dagster_project.ingest.paths import PathError, outside_reason, read_inside
 from dagster_project.ingest.raw_writer import RawWriter
 from dagster_project.ingest.registry import (
@@ -56,6 +60,10 @@ DATASET_TABLES = {
     "price_series": {"price_series": series.SCHEMA},
     "exchange_rates": {"exchange_rates": series.SCHEMA},
 }
+# Datasets whose files are parsed in worker processes when a load has many of them: articles,
+# whose extraction is pure Python. Claims files depend on the files before them (duplicate
+# claim ids) and series files are few and small.
+PARALLEL_DATASETS = {"articles"}
 REJECTED_ROWS_DDL = """
 create table if not exists raw.rejected_rows (
     dataset varchar not null, source_id varchar, file varchar not null, line bigint not null,
@@ -254,6 +262,14 @@ def _parse_file(
     return [({dataset: frame}, rejections)], records.rejections, records.rows_read
 
 
+def _parse_elsewhere(
+    data: bytes, file: str, dataset: str, sources: list[dict]
+) -> tuple[list, list[Rejection], int]:
+    """_parse_file in a worker process, for a dataset whose files do not depend on each other."""
+    batches, rejections, rows_read = _parse_file(data, file, dataset, sources, SeenClaimIds())
+    return list(batches), rejections, rows_read
+
+
 def _entry(source: dict) -> str:
     """Where a file is listed: the registry entry a user has to fix."""
     return f"listed at {REGISTRY_FILE} line {source['line']} (source {source['source_id']}),"
@@ -313,8 +329,7 @@ def load_dataset(connection: duckdb.DuckDBPyConnection, dataset: str, raw_dir: P
         load = _DatasetLoader(
             connection, dataset, registry, previous, existing == set(tables), [f for f, _ in files]
         )
-        for file, source_ids in files:
-            load.file(raw_dir, file, source_ids)
+        load.files(raw_dir, files)
         load.finish()
         for table in tables:
             connection.execute(
@@ -386,7 +401,26 @@ class _DatasetLoader:
                 connection, self.claims_table, [f for f in files if f in loaded], loaded
             )
 
-    def file(self, raw_dir: Path, file: str, source_ids: list[str]) -> None:
+    def files(self, raw_dir: Path, files: list[tuple[str, list[str]]]) -> None:
+        """Every file, in order. A file is read and carried over or submitted for parsing
+        here; what it loaded is recorded and written when its turn comes, in file order."""
+        pool = ParsePool(self.dataset in PARALLEL_DATASETS)
+        try:
+            waiting: deque[Callable[[], None]] = deque()
+            for file, source_ids in files:
+                waiting.append(self._start(raw_dir, file, source_ids, pool))
+                while len(waiting) > pool.ahead:
+                    waiting.popleft()()
+            while waiting:
+                waiting.popleft()()
+        finally:
+            pool.close()
+
+    def _start(
+        self, raw_dir: Path, file: str, source_ids: list[str], pool: ParsePool
+    ) -> Callable[[], None]:
+        """Read the file and carry it over, parse it, or submit it to the pool; return what
+        finishes it (records it and writes its rows)."""
         sources = [self.sources[s] for s in source_ids]
         data = None
         try:
@@ -398,21 +432,59 @@ class _DatasetLoader:
                 raise FileError("file not found")
             digest = _sha256(data)
             key = parse_key(digest, sources)
-            if self._carried(file, digest, key):
-                self.keys[file] = key
-                return
+            carried = self._carried(file, digest, key)
+            if carried:
+                return carried
+            future = pool.submit(_parse_elsewhere, data, file, self.dataset, sources)
+            if future is not None:
+                failed_rows = _rows_in_failed_file(self._format(sources), data)
+                return partial(self._take, future, file, digest, key, source_ids, failed_rows)
             batches, rejections, rows_read = _parse_file(
                 data, file, self.dataset, sources, self.seen_claim_ids
             )
         except FileError as error:
-            reason = f"{file}: {error}"
-            file_format = TEXT_FORMAT if self.dataset == "articles" else sources[0]["format"]
-            count = _rows_in_failed_file(file_format, data or b"")
+            count = _rows_in_failed_file(self._format(sources), data or b"")
             digest = _sha256(data) if data is not None else None
-            self.result.files.append(FileLoad(file, digest, count, 0, count, "failed", reason))
-            self.result.rejections.append((file, Rejection(0, None, None, reason, source_ids[0])))
-            return
+            return partial(self._failed, file, digest, count, source_ids, error)
         del data  # a large file's bytes need not wait for its rows to be parsed and written
+        return partial(self._write, file, digest, key, batches, rejections, rows_read)
+
+    def _format(self, sources: list[dict]) -> str:
+        return TEXT_FORMAT if self.dataset == "articles" else sources[0]["format"]
+
+    def _failed(
+        self, file: str, digest: str | None, count: int, source_ids: list[str], error: FileError
+    ) -> None:
+        reason = f"{file}: {error}"
+        self.result.files.append(FileLoad(file, digest, count, 0, count, "failed", reason))
+        self.result.rejections.append((file, Rejection(0, None, None, reason, source_ids[0])))
+
+    def _take(
+        self,
+        future: Future,
+        file: str,
+        digest: str,
+        key: str,
+        source_ids: list[str],
+        failed_rows: int,
+    ) -> None:
+        """A file parsed by a worker: its result, or the FileError it raised."""
+        try:
+            batches, rejections, rows_read = future.result()
+        except FileError as error:
+            self._failed(file, digest, failed_rows, source_ids, error)
+            return
+        self._write(file, digest, key, batches, rejections, rows_read)
+
+    def _write(
+        self,
+        file: str,
+        digest: str,
+        key: str,
+        batches: Batches,
+        rejections: list[Rejection],
+        rows_read: int,
+    ) -> None:
         self.keys[file] = key
         self.writer.replace(file)
         rejections = list(rejections)
@@ -433,11 +505,12 @@ class _DatasetLoader:
             )
         )
 
-    def _carried(self, file: str, digest: str, key: str) -> bool:
-        """Keep the file's rows and rejections from the last load if nothing it depends on moved."""
+    def _carried(self, file: str, digest: str, key: str) -> Callable[[], None] | None:
+        """Keep the file's rows and rejections from the last load if nothing it depends on
+        moved: what records it, or None when it is to be parsed."""
         counts = self.previous.unchanged(file, key) if self.can_carry else None
         if counts is None:
-            return False
+            return None
         rejections = self.previous.rejections.get(file, [])
         if self.claims_table and not may_carry_claims(
             file,
@@ -446,11 +519,21 @@ class _DatasetLoader:
             self.loaded_ids,
             self.seen_claim_ids,
         ):
-            return False
+            return None
+        return partial(self._record_carried, file, digest, key, counts, rejections)
+
+    def _record_carried(
+        self,
+        file: str,
+        digest: str,
+        key: str,
+        counts: tuple[int, int, int, str],
+        rejections: list[Rejection],
+    ) -> None:
+        self.keys[file] = key
         self.carried.append(file)
         self.result.files.append(FileLoad(file, digest, *counts))
         self.result.rejections += [(file, rejection) for rejection in rejections]
-        return True
 
     def finish(self) -> None:
         """Write the rows still held, and mark the carried files' rows (one statement each)."""
