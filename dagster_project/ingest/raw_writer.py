@@ -22,10 +22,8 @@ INSERT_ROWS = 1_000_000
 
 
 class RawWriter:
-    def __init__(
-        self, connection: duckdb.DuckDBPyConnection, tables: list[str], flush_rows: int = FLUSH_ROWS
-    ) -> None:
-        self.connection, self.tables, self.flush_rows = connection, tables, flush_rows
+    def __init__(self, connection: duckdb.DuckDBPyConnection, tables: list[str]) -> None:
+        self.connection, self.tables = connection, tables
         # Files each table holds rows of now: a file it holds none of needs no delete.
         self.holding = {
             table: {
@@ -50,7 +48,7 @@ class RawWriter:
             return
         self.pending[table].append(rows)
         self.pending_rows += rows.height
-        if self.pending_rows >= self.flush_rows:
+        if self.pending_rows >= FLUSH_ROWS:
             self.flush()
 
     def flush(self) -> None:
