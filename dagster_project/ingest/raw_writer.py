@@ -61,7 +61,9 @@ class RawWriter:
             frames, self.pending[table] = self.pending[table], []
             if not frames:
                 continue
-            batch = pl.concat(frames, rechunk=False)
+            # One chunk: DuckDB scanning thousands of small Arrow batches (one per article)
+            # ran out of its memory limit.
+            batch = pl.concat(frames, rechunk=True)
             del frames
             for rows in batch.iter_slices(INSERT_ROWS):  # noqa: B007 - scanned by DuckDB
                 self.connection.execute(
