@@ -8,6 +8,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 from conftest import CLAIMS_HEADER, list_article_text, write
 
 from dagster_project.ingest import loader, parse_pool, raw_writer
@@ -45,6 +46,11 @@ def first_load(raw: Path) -> None:
     """Claims files whose ids collide across files and within one, and a few articles."""
     write(raw / "claims/test_article.csv", claims("test_article", ["a1:1", "a2:2", "a3:3", "a1:4"]))
     write(raw / "claims/test_second_article.csv", claims("test_second_article", ["b1:5", "a2:6"]))
+    write(raw / "claims/test_article_more.csv", claims("test_article", ["m1:1"]))
+    registry = yaml.safe_load((raw / "sources.yml").read_text(encoding="utf-8"))
+    (entry,) = [entry for entry in registry["sources"] if entry["id"] == "test_article"]
+    entry["files"].append("claims/test_article_more.csv")
+    (raw / "sources.yml").write_text(yaml.safe_dump(registry, allow_unicode=True), "utf-8")
     add_articles(raw, 6)
 
 
@@ -56,6 +62,18 @@ def second_load(raw: Path) -> None:
     write(raw / "articles/a01.md", ARTICLE.format(number=42))
     write(raw / "articles/a02.md", "title: half a header\n---\n".encode("utf-16"))
     (raw / "articles/a03.md").unlink()
+
+
+def third_load(raw: Path) -> None:
+    """The broken claims file mended, with an id of its own."""
+    write(raw / "claims/test_second_article.csv", claims("test_second_article", ["b2:5", "c1:7"]))
+
+
+def fourth_load(raw: Path) -> None:
+    """A file before the mended one takes its id c1: the unchanged mended file has to be
+    parsed again, with c1 rejected, once the files before it are known."""
+    write(raw / "claims/test_article.csv", claims("test_article", ["a1:1"]))
+    write(raw / "claims/test_article_more.csv", claims("test_article", ["m1:1", "c1:8"]))
 
 
 def snapshot(connection) -> dict[str, list[tuple]]:
@@ -75,11 +93,11 @@ def snapshot(connection) -> dict[str, list[tuple]]:
     }
 
 
-def load_twice(raw: Path, database: Path) -> list[dict[str, list[tuple]]]:
-    """Snapshots after a first load and after a second load over it."""
+def load_in_turn(raw: Path, database: Path) -> list[dict[str, list[tuple]]]:
+    """Snapshots after a first load and after each load over it."""
     snapshots = []
     with duckdb.connect(str(database)) as connection:
-        for change in (first_load, second_load):
+        for change in (first_load, second_load, third_load, fourth_load):
             change(raw)
             load_source_registry(connection, raw)
             for dataset in DATASETS:
@@ -107,7 +125,7 @@ def one_at_a_time(raw_dir, tmp_path, monkeypatch):
     with monkeypatch.context() as patch:
         patch.setattr(raw_writer, "FLUSH_ROWS", 1)
         patch.setattr(loader, "PARALLEL_DATASETS", set())
-        return load_twice(copy_raw(raw_dir, copy / "raw"), copy / "warehouse.duckdb")
+        return load_in_turn(copy_raw(raw_dir, copy / "raw"), copy / "warehouse.duckdb")
 
 
 def copy_raw(raw: Path, destination: Path) -> Path:
@@ -123,11 +141,12 @@ def test_batched_loads_equal_file_by_file_loads(one_at_a_time, raw_dir, tmp_path
         monkeypatch.setattr(raw_writer, "FLUSH_ROWS", flush_rows)
         copy = tmp_path / f"flush_{flush_rows}"
         monkeypatch.setattr(loader, "PARALLEL_DATASETS", set())
-        assert load_twice(copy_raw(raw_dir, copy / "raw"), copy / "db.duckdb") == one_at_a_time
-    first, second = one_at_a_time
+        assert load_in_turn(copy_raw(raw_dir, copy / "raw"), copy / "db.duckdb") == one_at_a_time
+    first, second = one_at_a_time[:2]
     claim_ids = [row[0] for row in second["article_claims"]]
-    # The broken file keeps its b1 (its a2 was a duplicate); the changed file's rows follow.
-    assert claim_ids == ["b1", "a1", "a3", "b1"]
+    # The carried file keeps its m1 and the broken file its b1 (its a2 was a duplicate) where
+    # they were; the changed file's rows follow.
+    assert claim_ids == ["m1", "b1", "a1", "a3", "b1"]
     reasons = [row[-1] for row in first["rejected_rows"]]
     assert "duplicate claim_id a2 (first at claims/test_article.csv:3)" in reasons
     assert "duplicate claim_id a1 (earlier in this file)" in reasons
@@ -136,7 +155,7 @@ def test_batched_loads_equal_file_by_file_loads(one_at_a_time, raw_dir, tmp_path
     )
 
 
-def test_articles_parsed_in_workers_equal_articles_parsed_here(
+def test_files_parsed_in_workers_equal_files_parsed_here(
     one_at_a_time, raw_dir, tmp_path, monkeypatch
 ):
     monkeypatch.setattr(parse_pool, "START_AFTER", 1)
@@ -145,10 +164,13 @@ def test_articles_parsed_in_workers_equal_articles_parsed_here(
     monkeypatch.setattr(parse_pool, "worker_count", lambda: 2)
     CountingPool.handed = 0
     copy = tmp_path / "workers"
-    assert load_twice(copy_raw(raw_dir, copy / "raw"), copy / "db.duckdb") == one_at_a_time
-    # Both loads parsed articles in workers: 5 of 6, then 1 of the 2 changed (a02 fails there).
-    assert CountingPool.handed == 6
-    first, second = one_at_a_time
+    assert load_in_turn(copy_raw(raw_dir, copy / "raw"), copy / "db.duckdb") == one_at_a_time
+    # Each load parses the first file of a dataset here, the others in workers: 5 of the 6
+    # articles and 2 of the 3 claims files (an a2 duplicates the first file's), then a02 (it
+    # fails there) and the broken claims file, then none (one file changed), then the
+    # second changed claims file and the mended file whose c1 it took.
+    assert CountingPool.handed == 5 + 2 + 2 + 0 + 2
+    first, second = one_at_a_time[:2]
     assert len(first["articles"]) == 6
     failed = [row for row in second["file_loads"] if row[6] == "failed"]
     assert [(row[1], row[-1].split(": ")[1].split("; ")[0]) for row in failed] == [

@@ -60,10 +60,13 @@ DATASET_TABLES = {
     "price_series": {"price_series": series.SCHEMA},
     "exchange_rates": {"exchange_rates": series.SCHEMA},
 }
-# Datasets whose files are parsed in worker processes when a load has many of them: articles,
-# whose extraction is pure Python. Claims files depend on the files before them (duplicate
-# claim ids) and series files are few and small.
-PARALLEL_DATASETS = {"articles"}
+# Datasets whose files are parsed in worker processes when a load has many of them: articles
+# (extraction is pure Python) and claims files (read and prepared there; whether a claim id
+# is a duplicate depends on the files before it and is decided in order here). Series files
+# are few and small.
+PARALLEL_DATASETS = {"articles", "article_claims", "point_statistics"}
+# A claims file larger than this is parsed in the loader's process, a batch at a time.
+POOLED_CLAIMS_BYTES = 16_000_000
 REJECTED_ROWS_DDL = """
 create table if not exists raw.rejected_rows (
     dataset varchar not null, source_id varchar, file varchar not null, line bigint not null,
@@ -262,12 +265,35 @@ def _parse_file(
     return [({dataset: frame}, rejections)], records.rejections, records.rows_read
 
 
+@dataclass
+class FailedElsewhere:
+    """A file a worker could not read: the reason and the rows the file holds."""
+
+    reason: str
+    rows: int
+
+
 def _parse_elsewhere(
     data: bytes, file: str, dataset: str, sources: list[dict]
-) -> tuple[list, list[Rejection], int]:
+) -> tuple[list, list[Rejection], int] | FailedElsewhere:
     """_parse_file in a worker process, for a dataset whose files do not depend on each other."""
-    batches, rejections, rows_read = _parse_file(data, file, dataset, sources, SeenClaimIds())
+    try:
+        batches, rejections, rows_read = _parse_file(data, file, dataset, sources, SeenClaimIds())
+    except FileError as error:
+        return FailedElsewhere(str(error), _rows_in_failed_file(TEXT_FORMAT, data))
     return list(batches), rejections, rows_read
+
+
+def _prepare_claims_elsewhere(
+    data: bytes,
+) -> tuple[list[pl.DataFrame], list[Rejection], int] | FailedElsewhere:
+    """A claims file read and prepared in a worker process (claims_csv.prepare): all that does
+    not depend on the files before it."""
+    try:
+        records = read_csv_records(data, claims_csv.COLUMNS)
+    except FileError as error:
+        return FailedElsewhere(str(error), _rows_in_failed_file("claims_csv", data))
+    return list(claims_csv.prepare(records)), records.rejections, records.rows_read
 
 
 def _entry(source: dict) -> str:
@@ -391,6 +417,8 @@ class _DatasetLoader:
         self.can_carry = can_carry
         self.result = DatasetLoad(dataset, [], [])
         self.writer = RawWriter(connection, list(self.tables))
+        self.pool = ParsePool(False)
+        self.waiting: deque[Callable[[], None]] = deque()  # started files, in file order
         self.carried: list[str] = []
         self.keys: dict[str, str] = {}  # file → parse key, for the files that loaded
         self.seen_claim_ids = SeenClaimIds()
@@ -402,23 +430,25 @@ class _DatasetLoader:
             )
 
     def files(self, raw_dir: Path, files: list[tuple[str, list[str]]]) -> None:
-        """Every file, in order. A file is read and carried over or submitted for parsing
-        here; what it loaded is recorded and written when its turn comes, in file order."""
-        pool = ParsePool(self.dataset in PARALLEL_DATASETS)
+        """Every file, in order. A file is read and carried over, parsed here or submitted to
+        worker processes; what it loaded is recorded and written when its turn comes, in
+        file order."""
+        self.pool = ParsePool(self.dataset in PARALLEL_DATASETS)
         try:
-            waiting: deque[Callable[[], None]] = deque()
             for file, source_ids in files:
-                waiting.append(self._start(raw_dir, file, source_ids, pool))
-                while len(waiting) > pool.ahead:
-                    waiting.popleft()()
-            while waiting:
-                waiting.popleft()()
+                self.waiting.append(self._start(raw_dir, file, source_ids))
+                while len(self.waiting) > self.pool.ahead:
+                    self.waiting.popleft()()
+            self._drain()
         finally:
-            pool.close()
+            self.pool.close()
 
-    def _start(
-        self, raw_dir: Path, file: str, source_ids: list[str], pool: ParsePool
-    ) -> Callable[[], None]:
+    def _drain(self) -> None:
+        """Finish every file started: what depends on the files before one is then known."""
+        while self.waiting:
+            self.waiting.popleft()()
+
+    def _start(self, raw_dir: Path, file: str, source_ids: list[str]) -> Callable[[], None]:
         """Read the file and carry it over, parse it, or submit it to the pool; return what
         finishes it (records it and writes its rows)."""
         sources = [self.sources[s] for s in source_ids]
@@ -435,10 +465,12 @@ class _DatasetLoader:
             carried = self._carried(file, digest, key)
             if carried:
                 return carried
-            future = pool.submit(_parse_elsewhere, data, file, self.dataset, sources)
+            future = self._submit(data, file, sources)
             if future is not None:
-                failed_rows = _rows_in_failed_file(self._format(sources), data)
-                return partial(self._take, future, file, digest, key, source_ids, failed_rows)
+                return partial(self._take, future, file, digest, key, sources)
+            # Parsed here: the files before it are written first, so that at most one file
+            # parsed here waits in memory (a large claims file stays out of the workers).
+            self._drain()
             batches, rejections, rows_read = _parse_file(
                 data, file, self.dataset, sources, self.seen_claim_ids
             )
@@ -448,6 +480,13 @@ class _DatasetLoader:
             return partial(self._failed, file, digest, count, source_ids, error)
         del data  # a large file's bytes need not wait for its rows to be parsed and written
         return partial(self._write, file, digest, key, batches, rejections, rows_read)
+
+    def _submit(self, data: bytes, file: str, sources: list[dict]) -> Future | None:
+        if self.dataset == "articles":
+            return self.pool.submit(_parse_elsewhere, data, file, self.dataset, sources)
+        if self.claims_table and len(data) <= POOLED_CLAIMS_BYTES:
+            return self.pool.submit(_prepare_claims_elsewhere, data)
+        return None
 
     def _format(self, sources: list[dict]) -> str:
         return TEXT_FORMAT if self.dataset == "articles" else sources[0]["format"]
@@ -459,21 +498,19 @@ class _DatasetLoader:
         self.result.files.append(FileLoad(file, digest, count, 0, count, "failed", reason))
         self.result.rejections.append((file, Rejection(0, None, None, reason, source_ids[0])))
 
-    def _take(
-        self,
-        future: Future,
-        file: str,
-        digest: str,
-        key: str,
-        source_ids: list[str],
-        failed_rows: int,
-    ) -> None:
-        """A file parsed by a worker: its result, or the FileError it raised."""
-        try:
-            batches, rejections, rows_read = future.result()
-        except FileError as error:
-            self._failed(file, digest, failed_rows, source_ids, error)
+    def _take(self, future: Future, file: str, digest: str, key: str, sources: list[dict]) -> None:
+        """A file parsed by a worker (a claims file's checks that depend on the files
+        before it are made here), or the reason it failed there."""
+        outcome = future.result()
+        if isinstance(outcome, FailedElsewhere):
+            error = FileError(outcome.reason)
+            self._failed(file, digest, outcome.rows, [s["source_id"] for s in sources], error)
             return
+        batches, rejections, rows_read = outcome
+        if self.claims_table:
+            allowed = [source["source_id"] for source in sources]
+            checked = claims_csv.check(batches, file, allowed, self.seen_claim_ids)
+            batches = (({self.dataset: frame}, found) for frame, found in checked)
         self._write(file, digest, key, batches, rejections, rows_read)
 
     def _write(
@@ -512,6 +549,8 @@ class _DatasetLoader:
         if counts is None:
             return None
         rejections = self.previous.rejections.get(file, [])
+        if self.claims_table:
+            self._drain()  # the claim ids of every file before it are needed
         if self.claims_table and not may_carry_claims(
             file,
             rejections,

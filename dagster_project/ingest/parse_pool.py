@@ -23,7 +23,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 # never waits for them.
 START_AFTER = 50
 # Files submitted and not yet taken by the loader: bounds the frames waiting in memory.
-AHEAD_PER_WORKER = 16
+AHEAD_PER_WORKER = 4
 
 
 def worker_count() -> int:
