@@ -14,8 +14,8 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
-# Rows held before they are written: a few hundred MB of frames at most.
-FLUSH_ROWS = 500_000
+# Rows held before they are written: about 100 MB of frames, twice that while inserted.
+FLUSH_ROWS = 250_000
 # Rows per insert statement: each slice becomes Arrow (which DuckDB scans in place) only
 # while it is inserted.
 INSERT_ROWS = 1_000_000
