@@ -4,8 +4,8 @@ One delete and one insert per file cost milliseconds each however small the file
 delete scans the whole table (the files' names share a long prefix, so DuckDB's row-group
 filters skip nothing): thousands of files made the load grow with the square of the data.
 So the rows of parsed files wait here until about FLUSH_ROWS of them are held, then one
-delete removes the old rows of those files (only from the tables that hold any) and one
-insert per table writes the new ones, in file order. A file's old rows always go before its
+delete removes the old rows of those files (none on a first load) and one insert per table
+writes the new ones, in file order. A file's old rows always go before its
 new rows are written, and each file's old rows are deleted once.
 """
 
@@ -24,14 +24,10 @@ INSERT_ROWS = 1_000_000
 class RawWriter:
     def __init__(self, connection: duckdb.DuckDBPyConnection, tables: list[str]) -> None:
         self.connection, self.tables = connection, tables
-        # Files each table holds rows of now: a file it holds none of needs no delete.
-        self.holding = {
-            table: {
-                file
-                for (file,) in connection.execute(
-                    f"select distinct file from raw.{table}"
-                ).fetchall()
-            }
+        # A table with no rows at the start needs no delete at all (a first load); any other
+        # gets one delete per batch, a scan of the table, like a single file's delete.
+        self.empty_at_start = {
+            table: connection.execute(f"select count(*) = 0 from raw.{table}").fetchone()[0]
             for table in tables
         }
         self.replaced: list[str] = []  # parsed files whose old rows are still to be deleted
@@ -53,10 +49,9 @@ class RawWriter:
 
     def flush(self) -> None:
         for table in self.tables:
-            stale = [file for file in self.replaced if file in self.holding[table]]
-            if stale:
+            if self.replaced and not self.empty_at_start[table]:
                 self.connection.execute(
-                    f"delete from raw.{table} where file in (select unnest(?))", [stale]
+                    f"delete from raw.{table} where file in (select unnest(?))", [self.replaced]
                 )
             frames, self.pending[table] = self.pending[table], []
             if not frames:
