@@ -27,7 +27,7 @@ class RawWriter:
         # A table with no rows at the start needs no delete at all (a first load); any other
         # gets one delete per batch, a scan of the table, like a single file's delete.
         self.empty_at_start = {
-            table: connection.execute(f"select count(*) = 0 from raw.{table}").fetchone()[0]
+            table: connection.execute(f"select count(*) = 0 from raw.{table}").fetchall()[0][0]
             for table in tables
         }
         self.replaced: list[str] = []  # parsed files whose old rows are still to be deleted
