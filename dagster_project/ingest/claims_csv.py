@@ -77,23 +77,21 @@ class SeenClaimIds:
     def first_at(self, claim_ids: pl.Series) -> pl.Expr:
         """`file:line` where each id was first loaded, or null for an id not seen before."""
         self._sort_in_pending()
-        if not self.levels:
-            return pl.lit(None, dtype=pl.String)  # one null for every row, nothing allocated
-        files = dict(enumerate(self.files))
-        found = pl.repeat(None, claim_ids.len(), dtype=pl.String, eager=True)
+        found = None
         for level in self.levels:
-            position = level["claim_id"].search_sorted(claim_ids).clip(0, level.height - 1)
-            candidates = level[position]
-            where = candidates.select(
-                pl.when(pl.col("claim_id") == claim_ids).then(
-                    pl.format(
-                        "{}:{}",
-                        pl.col("file_index").replace_strict(files, return_dtype=pl.String),
-                        "line",
-                    )
-                )
-            ).to_series()
-            found = found.fill_null(where)  # an id is in one level at most
+            sorted_ids = level["claim_id"]
+            position = sorted_ids.search_sorted(claim_ids).clip(0, level.height - 1)
+            hit = sorted_ids.gather(position) == claim_ids
+            if not hit.any():
+                continue
+            # Duplicates are rare: only their places are worded, in Python.
+            where = level.select("file_index", "line")[position.filter(hit)]
+            words = [f"{self.files[index]}:{line}" for index, line in where.iter_rows()]
+            if found is None:
+                found = pl.repeat(None, claim_ids.len(), dtype=pl.String, eager=True)
+            found = found.scatter(hit.arg_true(), words)  # an id is in one level at most
+        if found is None:
+            return pl.lit(None, dtype=pl.String)  # one null for every row, nothing allocated
         return pl.lit(found)
 
     def hold_any(self, claim_ids: pl.Series) -> bool:
