@@ -4,14 +4,17 @@ writes each file as it is parsed, in one process."""
 from __future__ import annotations
 
 import os
+import random
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
 import yaml
 from conftest import CLAIMS_HEADER, list_article_text, write
 
 from dagster_project.ingest import loader, parse_pool, raw_writer
+from dagster_project.ingest.claims_csv import SeenClaimIds
 from dagster_project.ingest.loader import load_dataset, load_source_registry
 
 DATASETS = ["articles", "article_claims", "exchange_rates", "production_series"]
@@ -212,3 +215,22 @@ def test_a_load_failing_half_way_leaves_the_tables_as_they_were(raw_dir, connect
         load_dataset(connection, "articles", raw_dir)
     after = snapshot(connection)
     assert after == before
+
+
+def test_seen_claim_ids_name_the_first_file_and_line_of_every_repeated_id():
+    """Against a plain dict, over files enough for several sorted levels."""
+    seen, first = SeenClaimIds(), {}
+    generator = random.Random(11)
+    for number in range(40):
+        ids = [f"claim_{value:05d}" for value in generator.sample(range(3000), 60)]
+        rows = pl.DataFrame({"claim_id": ids, "line": range(2, 62)})
+        found = rows.select(seen.first_at(rows["claim_id"]).alias("at"))["at"]
+        # A lone null literal stands for a column of nulls.
+        found = found.to_list() * len(ids) if found.len() == 1 else found.to_list()
+        assert found == [first.get(claim_id) for claim_id in ids]
+        assert seen.hold_any(rows["claim_id"]) == any(claim_id in first for claim_id in ids)
+        file = f"claims/file_{number}.csv"
+        loaded = rows.filter(~pl.col("claim_id").is_in(list(first)))  # as the loader adds
+        seen.add(file, loaded)
+        first.update({claim_id: f"{file}:{line}" for claim_id, line in loaded.iter_rows()})
+    assert len(seen.levels) > 1
