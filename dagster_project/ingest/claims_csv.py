@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import polars as pl
 
@@ -77,23 +77,21 @@ class SeenClaimIds:
     def first_at(self, claim_ids: pl.Series) -> pl.Expr:
         """`file:line` where each id was first loaded, or null for an id not seen before."""
         self._sort_in_pending()
-        if not self.levels:
-            return pl.lit(None, dtype=pl.String)  # one null for every row, nothing allocated
-        files = dict(enumerate(self.files))
-        found = pl.repeat(None, claim_ids.len(), dtype=pl.String, eager=True)
+        found = None
         for level in self.levels:
-            position = level["claim_id"].search_sorted(claim_ids).clip(0, level.height - 1)
-            candidates = level[position]
-            where = candidates.select(
-                pl.when(pl.col("claim_id") == claim_ids).then(
-                    pl.format(
-                        "{}:{}",
-                        pl.col("file_index").replace_strict(files, return_dtype=pl.String),
-                        "line",
-                    )
-                )
-            ).to_series()
-            found = found.fill_null(where)  # an id is in one level at most
+            sorted_ids = level["claim_id"]
+            position = sorted_ids.search_sorted(claim_ids).clip(0, level.height - 1)
+            hit = sorted_ids.gather(position) == claim_ids
+            if not hit.any():
+                continue
+            # Duplicates are rare: only their places are worded, in Python.
+            where = level.select("file_index", "line")[position.filter(hit)]
+            words = [f"{self.files[index]}:{line}" for index, line in where.iter_rows()]
+            if found is None:
+                found = pl.repeat(None, claim_ids.len(), dtype=pl.String, eager=True)
+            found = found.scatter(hit.arg_true(), words)  # an id is in one level at most
+        if found is None:
+            return pl.lit(None, dtype=pl.String)  # one null for every row, nothing allocated
         return pl.lit(found)
 
     def hold_any(self, claim_ids: pl.Series) -> bool:
@@ -123,34 +121,53 @@ class SeenClaimIds:
         self.pending = []
 
 
+def prepare(records: CsvRecords) -> Iterator[pl.DataFrame]:
+    """A claims file's rows, BATCH_ROWS at a time, with everything worked out that depends on
+    this file alone: parsed values, units and periods, plausibility, ids repeated in the file.
+
+    A batch is prepared only when the caller asks for it, so a large file's parsed rows need
+    not all be in memory at once. Nothing here depends on other files, so it may run in a
+    worker process (parse_pool.py); check() then decides what depends on earlier files.
+    """
+    # Over the whole file: an id repeats a row of any earlier batch too.
+    repeated = records.rows.select(pl.col("claim_id").is_first_distinct().not_()).to_series()
+    for offset in range(0, max(records.rows.height, 1), BATCH_ROWS):
+        rows = records.rows.slice(offset, BATCH_ROWS).with_columns(
+            repeated.slice(offset, BATCH_ROWS).alias("__duplicate_in_file")
+        )
+        yield _prepare_batch(rows)
+
+
+def check(
+    batches: Iterable[pl.DataFrame],
+    file: str,
+    allowed_sources: list[str],
+    seen_claim_ids: SeenClaimIds,
+) -> Iterator[tuple[pl.DataFrame, list[Rejection]]]:
+    """Validate one claims file's prepared batches: (rows loaded, rejections) per batch.
+
+    `seen_claim_ids` holds the ids loaded from earlier files; once the last batch is out,
+    this file's loaded ids are added to it.
+    """
+    loaded_ids = []
+    for rows in batches:
+        loaded, rejections = _check_batch(rows, file, allowed_sources, seen_claim_ids)
+        loaded_ids.append(loaded.select("claim_id", "line"))
+        yield loaded, rejections
+    seen_claim_ids.add(file, pl.concat(loaded_ids))
+
+
 def parse(
     records: CsvRecords,
     file: str,
     allowed_sources: list[str],
     seen_claim_ids: SeenClaimIds,
 ) -> Iterator[tuple[pl.DataFrame, list[Rejection]]]:
-    """Validate and normalise one claims file, BATCH_ROWS rows at a time: (rows, rejections).
-
-    A batch is parsed only when the caller asks for it, so a large file's parsed rows need
-    not all be in memory at once. `seen_claim_ids` holds the ids loaded from earlier files;
-    once the last batch is out, this file's loaded ids are added to it.
-    """
-    # Over the whole file: an id repeats a row of any earlier batch too.
-    repeated = records.rows.select(pl.col("claim_id").is_first_distinct().not_()).to_series()
-    loaded_ids = []
-    for offset in range(0, max(records.rows.height, 1), BATCH_ROWS):
-        rows = records.rows.slice(offset, BATCH_ROWS).with_columns(
-            repeated.slice(offset, BATCH_ROWS).alias("__duplicate_in_file")
-        )
-        loaded, rejections = _parse_batch(rows, file, allowed_sources, seen_claim_ids)
-        loaded_ids.append(loaded.select("claim_id", "line"))
-        yield loaded, rejections
-    seen_claim_ids.add(file, pl.concat(loaded_ids))
+    """Validate and normalise one claims file, BATCH_ROWS rows at a time: (rows, rejections)."""
+    return check(prepare(records), file, allowed_sources, seen_claim_ids)
 
 
-def _parse_batch(
-    rows: pl.DataFrame, file: str, allowed_sources: list[str], seen_claim_ids: SeenClaimIds
-) -> tuple[pl.DataFrame, list[Rejection]]:
+def _prepare_batch(rows: pl.DataFrame) -> pl.DataFrame:
     rows = parse_column(
         rows, "value", parse_number, {"value_number": pl.Float64}, plain_number("value")
     )
@@ -165,13 +182,16 @@ def _parse_batch(
         "period_last_month": pl.Int32,
     }
     rows = parse_column(rows, "period", parse_period, period_outputs, plain_period("period"))
-    rows = rows.with_columns(
-        (pl.col("value_number") * pl.col("multiplier")).alias("value_base"),
-        seen_claim_ids.first_at(rows["claim_id"]).alias("__seen_at"),
-    )
-    rows = rows.with_columns(
+    rows = rows.with_columns((pl.col("value_number") * pl.col("multiplier")).alias("value_base"))
+    return rows.with_columns(
         implausible(rows["value_base"], rows["unit_base"]).alias("__implausible")
     )
+
+
+def _check_batch(
+    rows: pl.DataFrame, file: str, allowed_sources: list[str], seen_claim_ids: SeenClaimIds
+) -> tuple[pl.DataFrame, list[Rejection]]:
+    rows = rows.with_columns(seen_claim_ids.first_at(rows["claim_id"]).alias("__seen_at"))
     checks = [required(column) for column in REQUIRED]
     checks += [
         parse_error("value"),

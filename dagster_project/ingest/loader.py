@@ -9,9 +9,12 @@ since the last load keeps its rows without being parsed again (files_carried.py)
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -29,7 +32,9 @@ from dagster_project.ingest.files_carried import (
     may_carry_claims,
     parse_key,
 )
+from dagster_project.ingest.parse_pool import ParsePool
 from dagster_project.ingest.paths import PathError, outside_reason, read_inside
+from dagster_project.ingest.raw_writer import RawWriter
 from dagster_project.ingest.registry import (
     DATASETS,
     REGISTRY_FILE,
@@ -55,6 +60,13 @@ DATASET_TABLES = {
     "price_series": {"price_series": series.SCHEMA},
     "exchange_rates": {"exchange_rates": series.SCHEMA},
 }
+# Datasets whose files are parsed in worker processes when a load has many of them: articles
+# (extraction is pure Python) and claims files (read and prepared there; whether a claim id
+# is a duplicate depends on the files before it and is decided in order here). Series files
+# are few and small.
+PARALLEL_DATASETS = {"articles", "article_claims", "point_statistics"}
+# A claims file larger than this is parsed in the loader's process, a batch at a time.
+POOLED_CLAIMS_BYTES = 16_000_000
 REJECTED_ROWS_DDL = """
 create table if not exists raw.rejected_rows (
     dataset varchar not null, source_id varchar, file varchar not null, line bigint not null,
@@ -68,7 +80,6 @@ create table if not exists raw.file_loads (
     error varchar, loaded_at timestamp with time zone not null default current_timestamp
 )"""
 
-INSERT_ROWS = 1_000_000
 REJECTION_COLUMNS = {
     "dataset": pl.String, "source_id": pl.String, "file": pl.String, "line": pl.Int64,
     "column_name": pl.String, "value": pl.String, "reason": pl.String,
@@ -254,6 +265,37 @@ def _parse_file(
     return [({dataset: frame}, rejections)], records.rejections, records.rows_read
 
 
+@dataclass
+class FailedElsewhere:
+    """A file a worker could not read: the reason and the rows the file holds."""
+
+    reason: str
+    rows: int
+
+
+def _parse_elsewhere(
+    data: bytes, file: str, dataset: str, sources: list[dict]
+) -> tuple[list, list[Rejection], int] | FailedElsewhere:
+    """_parse_file in a worker process, for a dataset whose files do not depend on each other."""
+    try:
+        batches, rejections, rows_read = _parse_file(data, file, dataset, sources, SeenClaimIds())
+    except FileError as error:
+        return FailedElsewhere(str(error), _rows_in_failed_file(TEXT_FORMAT, data))
+    return list(batches), rejections, rows_read
+
+
+def _prepare_claims_elsewhere(
+    data: bytes,
+) -> tuple[list[pl.DataFrame], list[Rejection], int] | FailedElsewhere:
+    """A claims file read and prepared in a worker process (claims_csv.prepare): all that does
+    not depend on the files before it."""
+    try:
+        records = read_csv_records(data, claims_csv.COLUMNS)
+    except FileError as error:
+        return FailedElsewhere(str(error), _rows_in_failed_file("claims_csv", data))
+    return list(claims_csv.prepare(records)), records.rejections, records.rows_read
+
+
 def _entry(source: dict) -> str:
     """Where a file is listed: the registry entry a user has to fix."""
     return f"listed at {REGISTRY_FILE} line {source['line']} (source {source['source_id']}),"
@@ -284,9 +326,10 @@ def _existing_tables(connection: duckdb.DuckDBPyConnection, dataset: str) -> set
 def load_dataset(connection: duckdb.DuckDBPyConnection, dataset: str, raw_dir: Path) -> DatasetLoad:
     """Load every file the registry lists for `dataset` into its raw tables.
 
-    One transaction: a parsed file's rows replace its old ones as it is parsed; a carried or a
-    failed file's rows stay as they are (with the time they were loaded); rows of files no
-    longer listed go at the end. A load that stops half-way leaves the tables as they were.
+    One transaction: a parsed file's rows replace its old ones (written a batch of files at a
+    time, raw_writer.py); a carried or a failed file's rows stay as they are (with the time
+    they were loaded); rows of files no longer listed go at the end. A load that stops
+    half-way leaves the tables as they were.
     """
     if dataset not in DATASETS:
         raise ValueError(f"unknown dataset {dataset!r}")
@@ -312,8 +355,8 @@ def load_dataset(connection: duckdb.DuckDBPyConnection, dataset: str, raw_dir: P
         load = _DatasetLoader(
             connection, dataset, registry, previous, existing == set(tables), [f for f, _ in files]
         )
-        for file, source_ids in files:
-            load.file(raw_dir, file, source_ids)
+        load.files(raw_dir, files)
+        load.finish()
         for table in tables:
             connection.execute(
                 f"delete from raw.{table} where file not in (select unnest(?))",
@@ -357,7 +400,7 @@ def _record_rejected_claim_ids(
 
 
 class _DatasetLoader:
-    """One dataset's files, one at a time: carried over, parsed, or failed."""
+    """One dataset's files, one at a time in load order: carried over, parsed, or failed."""
 
     def __init__(
         self,
@@ -373,6 +416,10 @@ class _DatasetLoader:
         self.sources = {row["source_id"]: row for row in registry.sources.iter_rows(named=True)}
         self.can_carry = can_carry
         self.result = DatasetLoad(dataset, [], [])
+        self.writer = RawWriter(connection, list(self.tables))
+        self.pool = ParsePool(False)
+        self.waiting: deque[Callable[[], None]] = deque()  # started files, in file order
+        self.carried: list[str] = []
         self.keys: dict[str, str] = {}  # file → parse key, for the files that loaded
         self.seen_claim_ids = SeenClaimIds()
         self.claims_table = next((t for t, s in self.tables.items() if "claim_id" in s), None)
@@ -382,7 +429,28 @@ class _DatasetLoader:
                 connection, self.claims_table, [f for f in files if f in loaded], loaded
             )
 
-    def file(self, raw_dir: Path, file: str, source_ids: list[str]) -> None:
+    def files(self, raw_dir: Path, files: list[tuple[str, list[str]]]) -> None:
+        """Every file, in order. A file is read and carried over, parsed here or submitted to
+        worker processes; what it loaded is recorded and written when its turn comes, in
+        file order."""
+        self.pool = ParsePool(self.dataset in PARALLEL_DATASETS)
+        try:
+            for file, source_ids in files:
+                self.waiting.append(self._start(raw_dir, file, source_ids))
+                while len(self.waiting) > self.pool.ahead:
+                    self.waiting.popleft()()
+            self._drain()
+        finally:
+            self.pool.close()
+
+    def _drain(self) -> None:
+        """Finish every file started: what depends on the files before one is then known."""
+        while self.waiting:
+            self.waiting.popleft()()
+
+    def _start(self, raw_dir: Path, file: str, source_ids: list[str]) -> Callable[[], None]:
+        """Read the file and carry it over, parse it, or submit it to the pool; return what
+        finishes it (records it and writes its rows)."""
         sources = [self.sources[s] for s in source_ids]
         data = None
         try:
@@ -394,34 +462,73 @@ class _DatasetLoader:
                 raise FileError("file not found")
             digest = _sha256(data)
             key = parse_key(digest, sources)
-            if self._carried(file, digest, key):
-                self.keys[file] = key
-                return
+            carried = self._carried(file, digest, key)
+            if carried:
+                return carried
+            future = self._submit(data, file, sources)
+            if future is not None:
+                return partial(self._take, future, file, digest, key, sources)
+            # Parsed here: the files before it are written first, so that at most one file
+            # parsed here waits in memory (a large claims file stays out of the workers).
+            self._drain()
             batches, rejections, rows_read = _parse_file(
                 data, file, self.dataset, sources, self.seen_claim_ids
             )
         except FileError as error:
-            reason = f"{file}: {error}"
-            file_format = TEXT_FORMAT if self.dataset == "articles" else sources[0]["format"]
-            count = _rows_in_failed_file(file_format, data or b"")
+            count = _rows_in_failed_file(self._format(sources), data or b"")
             digest = _sha256(data) if data is not None else None
-            self.result.files.append(FileLoad(file, digest, count, 0, count, "failed", reason))
-            self.result.rejections.append((file, Rejection(0, None, None, reason, source_ids[0])))
-            return
+            return partial(self._failed, file, digest, count, source_ids, error)
         del data  # a large file's bytes need not wait for its rows to be parsed and written
+        return partial(self._write, file, digest, key, batches, rejections, rows_read)
+
+    def _submit(self, data: bytes, file: str, sources: list[dict]) -> Future | None:
+        if self.dataset == "articles":
+            return self.pool.submit(_parse_elsewhere, data, file, self.dataset, sources)
+        if self.claims_table and len(data) <= POOLED_CLAIMS_BYTES:
+            return self.pool.submit(_prepare_claims_elsewhere, data)
+        return None
+
+    def _format(self, sources: list[dict]) -> str:
+        return TEXT_FORMAT if self.dataset == "articles" else sources[0]["format"]
+
+    def _failed(
+        self, file: str, digest: str | None, count: int, source_ids: list[str], error: FileError
+    ) -> None:
+        reason = f"{file}: {error}"
+        self.result.files.append(FileLoad(file, digest, count, 0, count, "failed", reason))
+        self.result.rejections.append((file, Rejection(0, None, None, reason, source_ids[0])))
+
+    def _take(self, future: Future, file: str, digest: str, key: str, sources: list[dict]) -> None:
+        """A file parsed by a worker (a claims file's checks that depend on the files
+        before it are made here), or the reason it failed there."""
+        outcome = future.result()
+        if isinstance(outcome, FailedElsewhere):
+            error = FileError(outcome.reason)
+            self._failed(file, digest, outcome.rows, [s["source_id"] for s in sources], error)
+            return
+        batches, rejections, rows_read = outcome
+        if self.claims_table:
+            allowed = [source["source_id"] for source in sources]
+            checked = claims_csv.check(batches, file, allowed, self.seen_claim_ids)
+            batches = (({self.dataset: frame}, found) for frame, found in checked)
+        self._write(file, digest, key, batches, rejections, rows_read)
+
+    def _write(
+        self,
+        file: str,
+        digest: str,
+        key: str,
+        batches: Batches,
+        rejections: list[Rejection],
+        rows_read: int,
+    ) -> None:
         self.keys[file] = key
-        for table in self.tables:
-            self.connection.execute(f"delete from raw.{table} where file = ?", [file])
+        self.writer.replace(file)
         rejections = list(rejections)
         for parsed, batch_rejections in batches:
             rejections.extend(batch_rejections)
             for table, frame in parsed.items():
-                # In slices: each becomes Arrow (which DuckDB scans in place) only while inserted.
-                for rows in frame.iter_slices(INSERT_ROWS):  # noqa: B007 - scanned by DuckDB
-                    self.connection.execute(
-                        f"insert into raw.{table} by name"
-                        " select *, current_timestamp as loaded_at from rows"
-                    )
+                self.writer.add(table, frame)
         rejected_lines = len({rejection.line for rejection in rejections})
         self.result.rejections += [(file, rejection) for rejection in rejections]
         self.result.files.append(
@@ -435,12 +542,15 @@ class _DatasetLoader:
             )
         )
 
-    def _carried(self, file: str, digest: str, key: str) -> bool:
-        """Keep the file's rows and rejections from the last load if nothing it depends on moved."""
+    def _carried(self, file: str, digest: str, key: str) -> Callable[[], None] | None:
+        """Keep the file's rows and rejections from the last load if nothing it depends on
+        moved: what records it, or None when it is to be parsed."""
         counts = self.previous.unchanged(file, key) if self.can_carry else None
         if counts is None:
-            return False
+            return None
         rejections = self.previous.rejections.get(file, [])
+        if self.claims_table:
+            self._drain()  # the claim ids of every file before it are needed
         if self.claims_table and not may_carry_claims(
             file,
             rejections,
@@ -448,13 +558,31 @@ class _DatasetLoader:
             self.loaded_ids,
             self.seen_claim_ids,
         ):
-            return False
-        for table, marks in articles.CARRIED_COLUMNS.items():
-            if table in self.tables:
-                self.connection.execute(f"update raw.{table} set {marks} where file = ?", [file])
+            return None
+        return partial(self._record_carried, file, digest, key, counts, rejections)
+
+    def _record_carried(
+        self,
+        file: str,
+        digest: str,
+        key: str,
+        counts: tuple[int, int, int, str],
+        rejections: list[Rejection],
+    ) -> None:
+        self.keys[file] = key
+        self.carried.append(file)
         self.result.files.append(FileLoad(file, digest, *counts))
         self.result.rejections += [(file, rejection) for rejection in rejections]
-        return True
+
+    def finish(self) -> None:
+        """Write the rows still held, and mark the carried files' rows (one statement each)."""
+        self.writer.flush()
+        for table, marks in articles.CARRIED_COLUMNS.items():
+            if table in self.tables and self.carried:
+                self.connection.execute(
+                    f"update raw.{table} set {marks} where file in (select unnest(?))",
+                    [self.carried],
+                )
 
 
 def _note_kept_rows(connection: duckdb.DuckDBPyConnection, result: DatasetLoad) -> None:
