@@ -36,7 +36,7 @@ def publish(warehouse: Path, serving: Path, manifest: Path | None, label: str) -
     parquet_seconds = time.monotonic() - started
     how = getattr(build, "publication", "") or "full (no fingerprints in this code)"
     print(
-        f"{label:<28} snapshot {snapshot_seconds:6.1f} s  parquet {parquet_seconds:6.1f} s"
+        f"{label:<31} snapshot {snapshot_seconds:6.1f} s  parquet {parquet_seconds:6.1f} s"
         f"  total {snapshot_seconds + parquet_seconds:6.1f} s  {how[:110]}",
         flush=True,
     )
