@@ -232,3 +232,39 @@ def throwaway_python(environment: Path, *requirements: str) -> Path:
         timeout=600,
     )
     return python
+
+
+CATALOG_QUERIES = {
+    "tables": "select schema_name, table_name, comment from duckdb_tables()"
+    " where database_name = ? order by all",
+    "columns": "select schema_name, table_name, column_index, column_name, data_type,"
+    " is_nullable, comment from duckdb_columns() where database_name = ? order by all",
+    "constraints": "select schema_name, table_name, constraint_type, constraint_column_names"
+    " from duckdb_constraints() where database_name = ? order by all",
+}
+
+
+def assert_same_snapshot(published: Path, in_full: Path) -> None:
+    """Two serving snapshots hold the same tables, columns, types, comments and keys (meta
+    included) and the same rows, both ways, in every table but meta's (a history)."""
+    with duckdb.connect() as connection:
+        connection.execute(f"attach '{published}' as published (read_only)")
+        connection.execute(f"attach '{in_full}' as in_full (read_only)")
+        for what, query in CATALOG_QUERIES.items():
+            assert connection.execute(query, ["published"]).fetchall() == (
+                connection.execute(query, ["in_full"]).fetchall()
+            ), what
+        tables = connection.execute(
+            "select schema_name, table_name from duckdb_tables()"
+            " where database_name = 'in_full' and schema_name <> 'meta'"
+        ).fetchall()
+        assert ("marts", "fct_claims") in tables
+        for schema, name in tables:
+            left, right = f"published.{schema}.{name}", f"in_full.{schema}.{name}"
+            for first, second in ((left, right), (right, left)):
+                differing = connection.execute(
+                    f"select count(*) from (from {first} except all from {second})"
+                ).fetchone()[0]
+                assert differing == 0, (
+                    f"{schema}.{name}: {differing} rows of {first} not in {second}"
+                )

@@ -12,15 +12,18 @@ import re
 import shutil
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
-from conftest import mart_rows, run_alcap
+from conftest import assert_same_snapshot, mart_rows, run_alcap
 
+from dagster_project.publish.parquet import read_manifest
 from dagster_project.publish.snapshot import publish_snapshot
 from dagster_project.refresh_lock import refresh_running
 from dagster_project.settings import PROJECT_ROOT
 
 EDITED_CLAIM = "stdaily_2019_aluminium_city__19"  # furniture adds 80,000 yuan per tonne
+MANIFEST = PROJECT_ROOT / "dbt" / "target" / "manifest.json"
 FIGURE_MARTS = ("fct_cluster_output_value", "fct_market_share", "fct_value_added_ladder")
 
 
@@ -92,6 +95,56 @@ def test_one_edited_claim_is_the_one_change_a_correction(edited):
             "new_claim_id": EDITED_CLAIM,
         }
     ]
+
+
+def test_the_refresh_published_only_the_changes_and_equals_a_full_publication(edited, tmp_path):
+    """The edited claim's refresh started its snapshot from a copy of the previous one and
+    replaced only the changed partitions (publish/fingerprints.py); a snapshot published in
+    full from the same warehouse holds the same tables, keys, comments and rows."""
+    home = edited["home"]
+    snapshot, link = home / "serving" / "alcap.duckdb", home / "serving" / "parquet"
+    instance = dg.DagsterInstance.from_config(str(home / "dagster_home"))
+    event = instance.get_latest_materialization_event(dg.AssetKey(["serving", "snapshot"]))
+    publication = event.asset_materialization.metadata["publication"].value
+    assert publication.startswith(f"changes since {edited['first_build']}:"), publication
+
+    in_full = tmp_path / "in_full" / "alcap.duckdb"
+    build = publish_snapshot(home / "warehouse.duckdb", in_full, MANIFEST)
+    assert build.previous_build_id is None and build.publication.startswith("full")
+    assert_same_snapshot(snapshot, in_full)
+    newest = "(select build_id from meta.builds order by finished_at desc limit 1)"
+    for table, columns in (
+        ("build_tables", "table_schema, table_name, row_count"),
+        ("build_files", "file, dataset, sha256, status"),
+    ):
+        query = f"select {columns} from meta.{table} where build_id = {newest} order by all"
+        with (
+            duckdb.connect(str(snapshot), read_only=True) as changed,
+            duckdb.connect(str(in_full), read_only=True) as full,
+        ):
+            assert changed.execute(query).fetchall() == full.execute(query).fetchall(), table
+
+    # Parquet: the changed mart is written again, an unchanged one is the previous set's file
+    # (hard-linked); every file reads back equal to its mart.
+    manifest = read_manifest(link)
+    assert manifest["build_id"] == newest_build(snapshot)
+    new_set = link.resolve()
+    first_set = new_set.with_name(edited["first_build"])
+
+    def same_file(name: str) -> bool:
+        return (new_set / f"{name}.parquet").stat().st_ino == (
+            (first_set / f"{name}.parquet").stat().st_ino
+        )
+
+    assert not same_file("fct_claims") and not same_file("fct_value_added_ladder")
+    assert same_file("dim_chain_stages") and same_file("fct_market_share")
+    with duckdb.connect(str(snapshot), read_only=True) as connection:
+        for name, entry in manifest["marts"].items():
+            parquet = f"read_parquet('{new_set / entry['file']}')"
+            for left, right in ((parquet, f"marts.{name}"), (f"marts.{name}", parquet)):
+                assert connection.execute(
+                    f"select count(*) from (from {left} except all from {right})"
+                ).fetchone() == (0,), name
 
 
 def dbt_nodes(output: str) -> int:

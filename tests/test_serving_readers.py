@@ -13,12 +13,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 from conftest import throwaway_python
+
+from dagster_project.publish.snapshot import publish_snapshot
+from dagster_project.settings import PROJECT_ROOT
 
 # 1.2 is the oldest reader the storage format promises; 1.4 is what Evidence and duckdb-wasm
 # embed; 1.5 the last 1.x release.
 READER_VERSIONS = ["1.2.2", "1.4.5", "1.5.6"]
+MANIFEST = PROJECT_ROOT / "dbt" / "target" / "manifest.json"
 
 READ_EVERYTHING = """
 import importlib.util, json, sys
@@ -150,3 +155,40 @@ def test_oldest_reader_sees_and_enforces_the_keys(refreshed, reader_environments
     assert report["claim_id_comment"]
     assert report["duplicate"].startswith("refused"), report["duplicate"]
     assert report["null"].startswith("refused"), report["null"]
+
+
+def test_oldest_reader_reads_a_snapshot_published_as_changes(
+    refreshed, reader_environments, tmp_path
+):
+    """A snapshot that started as a copy of the previous one, with changed partitions deleted
+    and inserted again (publish/fingerprints.py), is still read, keys and all, by DuckDB 1.2."""
+    home = tmp_path / "home"
+    shutil.copytree(refreshed, home, ignore=shutil.ignore_patterns("dagster_home"), symlinks=True)
+    with duckdb.connect(str(home / "warehouse.duckdb")) as warehouse:
+        warehouse.execute(
+            "update marts.fct_claims set location_note = 'edited by the test'"
+            " where claim_id = (select min(claim_id) from marts.fct_claims)"
+        )
+        warehouse.execute(
+            "update marts.dim_sources set title = title || ' (edited by the test)'"
+            " where source_id = (select min(source_id) from marts.dim_sources)"
+        )
+    snapshot = home / "serving" / "alcap.duckdb"
+    build = publish_snapshot(home / "warehouse.duckdb", snapshot, MANIFEST)
+    assert build.publication.endswith("updated marts.dim_sources, marts.fct_claims")
+
+    report = read_everything(reader_environments[READER_VERSIONS[0]], snapshot)
+    expected = read_everything(sys.executable, snapshot)
+    assert report["tables"] == expected["tables"]
+    assert report["newest_build"] == build.build_id
+    writable = tmp_path / "writable.duckdb"
+    shutil.copyfile(snapshot, writable)
+    result = subprocess.run(
+        [str(reader_environments[READER_VERSIONS[0]]), "-c", CHECK_KEYS, str(writable)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    keys = json.loads(result.stdout)
+    assert keys["duplicate"].startswith("refused") and keys["null"].startswith("refused"), keys
