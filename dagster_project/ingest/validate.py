@@ -100,7 +100,9 @@ def split_rejected(
     ).to_series()
     if not failing.any():
         return rows, []  # no copy of a clean file's rows
-    failed = rows.filter(failing)
+    # One chunk per column: polars 2.1 panics formatting a reason over a string column of
+    # several chunks inside when/then (a file whose rows were read in two parts).
+    failed = rows.filter(failing).rechunk()
     reason_columns = [f"__check_{index}" for index in range(len(checks))]
     failed = failed.with_columns(
         pl.when(condition.fill_null(False)).then(reason).alias(name)
