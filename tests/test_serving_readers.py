@@ -139,18 +139,24 @@ print(json.dumps(report))
 """
 
 
-def test_oldest_reader_sees_and_enforces_the_keys(refreshed, reader_environments, tmp_path):
-    # A writable copy: the published snapshot itself is only ever read.
-    writable = tmp_path / "alcap.duckdb"
-    shutil.copyfile(refreshed / "serving" / "alcap.duckdb", writable)
+def keys_as_read(python: Path, snapshot: Path, tmp_path: Path) -> dict:
+    """CHECK_KEYS run by `python` on a writable copy (a published snapshot is only read)."""
+    writable = tmp_path / "writable.duckdb"
+    shutil.copyfile(snapshot, writable)
     result = subprocess.run(
-        [str(reader_environments[READER_VERSIONS[0]]), "-c", CHECK_KEYS, str(writable)],
+        [str(python), "-c", CHECK_KEYS, str(writable)],
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    report = json.loads(result.stdout)
+    return json.loads(result.stdout)
+
+
+def test_oldest_reader_sees_and_enforces_the_keys(refreshed, reader_environments, tmp_path):
+    report = keys_as_read(
+        reader_environments[READER_VERSIONS[0]], refreshed / "serving" / "alcap.duckdb", tmp_path
+    )
     assert report["constraints"] == [["NOT NULL", ["claim_id"]], ["PRIMARY KEY", ["claim_id"]]]
     assert report["claim_id_comment"]
     assert report["duplicate"].startswith("refused"), report["duplicate"]
@@ -181,14 +187,5 @@ def test_oldest_reader_reads_a_snapshot_published_as_changes(
     expected = read_everything(sys.executable, snapshot)
     assert report["tables"] == expected["tables"]
     assert report["newest_build"] == build.build_id
-    writable = tmp_path / "writable.duckdb"
-    shutil.copyfile(snapshot, writable)
-    result = subprocess.run(
-        [str(reader_environments[READER_VERSIONS[0]]), "-c", CHECK_KEYS, str(writable)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    keys = json.loads(result.stdout)
+    keys = keys_as_read(reader_environments[READER_VERSIONS[0]], snapshot, tmp_path)
     assert keys["duplicate"].startswith("refused") and keys["null"].startswith("refused"), keys

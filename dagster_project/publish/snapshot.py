@@ -9,10 +9,11 @@ the build history in schema `meta`, with the dbt descriptions as comments and pr
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 
@@ -211,6 +212,37 @@ def reusable_previous(
     return previous, ""
 
 
+@contextlib.contextmanager
+def attached(
+    connection: duckdb.DuckDBPyConnection, building: Path, options: str = ""
+) -> Iterator[None]:
+    """The file being built, attached as BUILDING while the block runs."""
+    connection.execute(f"attach {literal(str(building))} as {BUILDING}{options}")
+    try:
+        yield
+    finally:
+        connection.execute(f"detach {BUILDING}")
+
+
+def record_build(
+    connection: duckdb.DuckDBPyConnection,
+    catalog: str,
+    snapshot: Path,
+    manifest_path: Path | None,
+    history_in_target: bool = False,
+) -> builds.Build:
+    """The new build's rows in BUILDING's meta tables (builds.record_build)."""
+    return builds.record_build(
+        connection,
+        source_catalog=catalog,
+        target=BUILDING,
+        previous_snapshot=snapshot,
+        manifest_path=manifest_path,
+        storage_version=STORAGE_VERSION,
+        history_in_target=history_in_target,
+    )
+
+
 def publish_in_full(
     connection: duckdb.DuckDBPyConnection,
     tables: list[Table],
@@ -220,23 +252,10 @@ def publish_in_full(
     manifest_path: Path | None,
     reason: str,
 ) -> builds.Build:
-    connection.execute(
-        f"attach {literal(str(building))} as {BUILDING}"
-        f" (storage_version {literal(STORAGE_VERSION)})"
-    )
-    try:
+    with attached(connection, building, f" (storage_version {literal(STORAGE_VERSION)})"):
         for table in tables:
             copy_table(connection, table, catalog, BUILDING)
-        build = builds.record_build(
-            connection,
-            source_catalog=catalog,
-            target=BUILDING,
-            previous_snapshot=snapshot,
-            manifest_path=manifest_path,
-            storage_version=STORAGE_VERSION,
-        )
-    finally:
-        connection.execute(f"detach {BUILDING}")
+        build = record_build(connection, catalog, snapshot, manifest_path)
     return replace(build, publication=f"full: {reason}")
 
 
@@ -253,8 +272,7 @@ def publish_changes(
     a table whose definition changed is copied whole, otherwise only its changed partitions
     are deleted and inserted again, which keeps its key and comments."""
     shutil.copyfile(snapshot, building)
-    connection.execute(f"attach {literal(str(building))} as {BUILDING}")
-    try:
+    with attached(connection, building):
         check_copy(connection, previous)
         comparable = fingerprints.unchanged_definitions(connection)
         fingerprints.changed_partitions(connection, CHANGES)
@@ -273,17 +291,7 @@ def publish_changes(
             elif not replace_partitions(connection, table, catalog):
                 continue
             updated.append(f"{table.schema}.{table.name}")
-        build = builds.record_build(
-            connection,
-            source_catalog=catalog,
-            target=BUILDING,
-            previous_snapshot=snapshot,
-            manifest_path=manifest_path,
-            storage_version=STORAGE_VERSION,
-            history_in_target=True,
-        )
-    finally:
-        connection.execute(f"detach {BUILDING}")
+        build = record_build(connection, catalog, snapshot, manifest_path, history_in_target=True)
     return replace(
         build,
         publication=f"changes since {previous.build_id}: updated {', '.join(updated) or 'nothing'}",
