@@ -48,6 +48,9 @@ def export_parquet(
     }
     previous_folder, previous_set = previous_marts(link)
     with open_snapshot(snapshot, duckdb_config) as connection:
+        # A mart's rows have no order, and keeping the table's costs half the write: 10 M claims
+        # took 21 s in order against 11 s not (2 threads, 1 GB).
+        connection.execute("set preserve_insertion_order = false")
         marts = [
             name
             for (name,) in connection.execute(
