@@ -42,3 +42,35 @@ def test_columns_not_null_names_each_column_with_nulls_and_how_many(refreshed, t
         ).fetchone()
         failures = connection.execute(f"select * from {table} order by all").fetchall()
     assert failures == [("period_year", 1), ("unit_base", rows)]
+
+
+def test_unique_lists_each_repeated_value_and_how_often(refreshed, tmp_path):
+    """dbt's `unique`, overridden to group hashes first (macros/test_unique.sql): a value
+    repeated across files is found, with its count, as dbt's own test reports it."""
+    warehouse = shutil.copy(refreshed / "warehouse.duckdb", tmp_path / "warehouse.duckdb")
+    selector = "source:raw.point_statistics,test_name:unique"
+    assert dbt_test(warehouse, tmp_path, selector).returncode == 0
+    with duckdb.connect(str(warehouse)) as connection:
+        first, second, third = [
+            claim_id
+            for (claim_id,) in connection.execute(
+                "select claim_id from raw.point_statistics order by claim_id limit 3"
+            ).fetchall()
+        ]
+        # One id three times, another twice; the rest stay unique.
+        connection.execute(
+            "insert into raw.point_statistics select * from raw.point_statistics"
+            " where claim_id = ? union all select * from raw.point_statistics where claim_id = ?"
+            " union all select * from raw.point_statistics where claim_id = ?",
+            [first, first, second],
+        )
+    result = dbt_test(warehouse, tmp_path, selector)
+    assert result.returncode == 1, result.stdout[-2000:]
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        (table,) = connection.execute(
+            "select schema_name || '.' || table_name from duckdb_tables()"
+            " where schema_name like '%test__audit'"
+        ).fetchone()
+        failures = connection.execute(f"select * from {table} order by all").fetchall()
+    assert failures == sorted([(first, 3), (second, 2)])
+    assert third not in {value for value, _ in failures}
