@@ -3,11 +3,12 @@
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from dagster_project.assets.dbt import alcap_dbt_models, dbt_resource
+from dagster_project.assets.dbt import alcap_dbt_models
 from dagster_project.assets.postgres import serving_postgres
 from dagster_project.assets.publish import serving_parquet, serving_snapshot
 from dagster_project.assets.raw import RAW_GROUP, dataset_assets, load_audit, source_registry
 from dagster_project.assets.report import serving_report
+from dagster_project.dbt_project import dbt_resource
 from dagster_project.resources import AlcapPaths, PostgresTarget, RefreshLockResource
 from dagster_project.sensors import build_raw_files_sensor, build_schedule
 from dagster_project.settings import REFRESH_JOB, load_settings
@@ -52,7 +53,7 @@ defs = dg.Definitions(
         ),
         "paths": AlcapPaths.from_settings(settings),
         "postgres": PostgresTarget.from_settings(settings),
-        "dbt": dbt_resource,
+        "dbt": dbt_resource(),
         "refresh_lock": RefreshLockResource.from_settings(settings),
     },
     # One writer: DuckDB allows a single read-write process per file.

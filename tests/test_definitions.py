@@ -152,3 +152,16 @@ def test_importing_the_definitions_has_no_side_effects(tmp_path):
     after = project_files()
     assert after == tracked
     assert {path: path.stat().st_mtime_ns for path in after if path.is_file()} == stamps
+
+
+def test_the_dbt_resource_states_the_version_dbt_itself_reports():
+    """The resource names dbt-core's version without running `dbt --version`; it must be the
+    version of the dbt executable the refresh runs."""
+    from dagster_project.dbt_project import dbt_resource
+    from dagster_project.settings import DBT_EXECUTABLE
+
+    printed = subprocess.run(
+        [str(DBT_EXECUTABLE), "--version"], capture_output=True, text=True, check=True
+    ).stdout
+    stated = dbt_resource()._cli_version
+    assert f"installed: {stated}" in printed, printed

@@ -15,7 +15,7 @@ from dagster_dbt import (
 
 from dagster_project.dbt_project import dbt_project, prepare_if_dev
 from dagster_project.resources import RefreshLockResource
-from dagster_project.settings import CLAIMS_INCREMENTAL_TAG, DBT_EXECUTABLE
+from dagster_project.settings import CLAIMS_INCREMENTAL_TAG
 
 prepare_if_dev()
 
@@ -91,6 +91,3 @@ def _environment(**values: str) -> Iterator[None]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
-
-
-dbt_resource = DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)
