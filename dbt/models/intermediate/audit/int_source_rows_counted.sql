@@ -41,43 +41,52 @@ file_owners as (
 
 ),
 
+-- Lines loaded per source and file. A claims file's line holds one claim (a line the loader
+-- cannot read as one claim is rejected whole), so its rows are counted as they are; a series
+-- file's line can hold several rows (a wide line, one row per period), so its distinct lines are.
+-- Counting distinct lines over ten million claims took 2.7 s, counting rows 0.05 s.
 loaded_lines as (
 
     select
         source_id,
         file,
-        line
+        count(*) as lines_count
     from {{ ref('stg_raw__article_claims') }}
+    group by source_id, file
     union all
     select
         source_id,
         file,
-        line
+        count(*) as lines_count
     from {{ ref('stg_raw__point_statistics') }}
+    group by source_id, file
     union all
     select
         source_id,
         file,
-        line
+        count(distinct line) as lines_count
     from {{ ref('stg_raw__production_series') }}
+    group by source_id, file
     union all
     select
         source_id,
         file,
-        line
+        count(distinct line) as lines_count
     from {{ ref('stg_raw__price_series') }}
+    group by source_id, file
     union all
     select
         source_id,
         file,
-        line
+        count(distinct line) as lines_count
     from {{ ref('stg_raw__exchange_rates') }}
+    group by source_id, file
     union all
     -- an article is one raw row
-    select
+    select distinct
         source_id,
         article_path as file,
-        1 as line
+        1 as lines_count
     from {{ ref('stg_raw__articles') }}
 
 ),
@@ -88,7 +97,7 @@ loaded as (
     select
         loaded_lines.source_id,
         loaded_lines.file,
-        count(distinct loaded_lines.line) as rows_loaded
+        cast(sum(loaded_lines.lines_count) as bigint) as rows_loaded
     from loaded_lines
     inner join file_loads
         on loaded_lines.file = file_loads.file
