@@ -32,7 +32,7 @@
                 union all (" ~ spans_linked ~ " except " ~ spans_held ~ "))
             )
     {% endif %}",
-    post_hook="{{ add_primary_key(['claim_id']) }}",
+    post_hook="{{ add_primary_key() }}",
 ) }}
 
 with claims as (
