@@ -3,6 +3,7 @@ session's warehouse with bad rows put in."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -74,3 +75,33 @@ def test_unique_lists_each_repeated_value_and_how_often(refreshed, tmp_path):
         failures = connection.execute(f"select * from {table} order by all").fetchall()
     assert failures == sorted([(first, 3), (second, 2)])
     assert third not in {value for value, _ in failures}
+
+
+def compiled_reported_claim_test(warehouse, tmp_path, incremental: str) -> tuple[str, str]:
+    """The compiled SQL of exactly_one_reported_claim_per_group and the invocation id of the
+    dbt command that compiled it."""
+    environment = {
+        **os.environ,
+        "ALCAP_WAREHOUSE": str(warehouse),
+        "ALCAP_CLAIMS_INCREMENTAL": incremental,
+    }
+    target = tmp_path / f"target-{incremental}"
+    subprocess.run(
+        [DBT_EXECUTABLE, "compile", "--select", "test_name:exactly_one_reported_claim_per_group",
+         "--target-path", str(target), "--log-path", str(tmp_path / "logs")],
+        cwd=DBT_PROJECT_DIR, env=environment, capture_output=True, text=True, timeout=300,
+        check=True,
+    )  # fmt: skip
+    (compiled,) = (target / "compiled").rglob("exactly_one_reported_claim_per_group*.sql")
+    invocation = json.loads((target / "manifest.json").read_text())["metadata"]["invocation_id"]
+    return compiled.read_text(encoding="utf-8"), invocation
+
+
+def test_reported_claim_test_reads_only_this_runs_groups_when_incremental(refreshed, tmp_path):
+    """On a claims-incremental run the test reads the groups this dbt invocation reconciled
+    (the others were kept whole from a build that passed it); otherwise every group."""
+    warehouse = shutil.copy(refreshed / "warehouse.duckdb", tmp_path / "warehouse.duckdb")
+    scoped, invocation = compiled_reported_claim_test(warehouse, tmp_path, "1")
+    assert f"where reconciled_in_invocation = '{invocation}'" in scoped
+    everything, _ = compiled_reported_claim_test(warehouse, tmp_path, "0")
+    assert "reconciled_in_invocation" not in everything
