@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project.ingest.paths import hash_raw_file
 from dagster_project.ingest.registry import REGISTRY_FILE, data_files_on_disk
 from dagster_project.publish.builds import latest_build
 from dagster_project.settings import PROJECT_ROOT, Settings
@@ -37,7 +38,7 @@ def sha256_of(path: Path) -> str:
 def raw_file_hashes(raw_dir: Path) -> dict[str, str]:
     """SHA-256 of the registry and every data file the loader would read, by path under raw/."""
     files = [REGISTRY_FILE, *data_files_on_disk(raw_dir)] if raw_dir.exists() else []
-    return {file: sha256_of(raw_dir / file) for file in files if (raw_dir / file).is_file()}
+    return {file: hash_raw_file(raw_dir / file) for file in files if (raw_dir / file).is_file()}
 
 
 def _project_files(root: Path) -> list[Path]:

@@ -3,15 +3,19 @@ over ends with exactly the tables a load from scratch writes."""
 
 from __future__ import annotations
 
+import os
+import time
+
 import duckdb
 import pytest
 from conftest import CLAIMS_HEADER, GOOD_CLAIMS, write
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dagster_project.ingest import claims_csv
+from dagster_project.ingest import claims_csv, loader
 from dagster_project.ingest.files_carried import LoadedClaimIds
 from dagster_project.ingest.loader import load_dataset, load_source_registry
+from dagster_project.inputs import raw_file_hashes
 
 DATASETS = ["article_claims", "exchange_rates", "production_series"]
 
@@ -304,3 +308,27 @@ def test_a_load_that_carries_files_equals_a_fresh_load_for_any_edits(raw_dir, mo
             assert carried == load_claims(connection, raw_dir)
 
     loads_alike()
+
+
+def test_files_the_plan_just_hashed_are_carried_without_being_read(
+    connection, raw_dir, tmp_path, monkeypatch
+):
+    """A refresh hashes every raw file to plan, then loads in the same process: an unchanged
+    file is carried on the plan's hash, unread; a file changed since the plan is read, and its
+    rows and hash are those of its new bytes."""
+    load_all(connection, raw_dir)
+    past = time.time() - 60  # file times older than the last second: the hashes are kept
+    for path in raw_dir.rglob("*"):
+        os.utime(path, (past, past))
+    raw_file_hashes(raw_dir)  # the plan
+    read = []
+    real_read = loader.read_inside
+    monkeypatch.setattr(loader, "read_inside", lambda d, f: read.append(f) or real_read(d, f))
+    load_all(connection, raw_dir)
+    assert [f for f in read if f != "sources.yml"] == [], "carried files were read"
+
+    raw_file_hashes(raw_dir)
+    write(raw_dir / "claims/test_article.csv", GOOD_CLAIMS + "\n")  # other bytes since the plan
+    load_all(connection, raw_dir)
+    assert "claims/test_article.csv" in read
+    assert tables(connection) == from_scratch(tmp_path / "scratch", raw_dir)

@@ -33,7 +33,7 @@ from dagster_project.ingest.files_carried import (
     parse_key,
 )
 from dagster_project.ingest.parse_pool import ParsePool
-from dagster_project.ingest.paths import PathError, outside_reason, read_inside
+from dagster_project.ingest.paths import PathError, known_hash, outside_reason, read_inside
 from dagster_project.ingest.raw_writer import RawWriter
 from dagster_project.ingest.registry import (
     DATASETS,
@@ -454,17 +454,22 @@ class _DatasetLoader:
         sources = [self.sources[s] for s in source_ids]
         data = None
         try:
-            try:
-                data = read_inside(raw_dir, file)
-            except PathError as error:
-                raise FileError(f"{_entry(sources[0])} {error}") from None
-            if data is None:
-                raise FileError("file not found")
-            digest = _sha256(data)
+            # Hashed by this refresh's plan moments ago and unchanged since: not read, unless
+            # it is not carried over. (A path leading out of raw/ is refused by _read.)
+            digest = known_hash(raw_dir / file)
+            if digest is not None and outside_reason(raw_dir, file):
+                digest = None
+            if digest is None:
+                data = self._read(raw_dir, file, sources)
+                digest = _sha256(data)
             key = parse_key(digest, sources)
             carried = self._carried(file, digest, key)
             if carried:
                 return carried
+            if data is None:
+                data = self._read(raw_dir, file, sources)
+                digest = _sha256(data)  # the bytes parsed, should the file have just changed
+                key = parse_key(digest, sources)
             future = self._submit(data, file, sources)
             if future is not None:
                 return partial(self._take, future, file, digest, key, sources)
@@ -480,6 +485,16 @@ class _DatasetLoader:
             return partial(self._failed, file, digest, count, source_ids, error)
         del data  # a large file's bytes need not wait for its rows to be parsed and written
         return partial(self._write, file, digest, key, batches, rejections, rows_read)
+
+    @staticmethod
+    def _read(raw_dir: Path, file: str, sources: list[dict]) -> bytes:
+        try:
+            data = read_inside(raw_dir, file)
+        except PathError as error:
+            raise FileError(f"{_entry(sources[0])} {error}") from None
+        if data is None:
+            raise FileError("file not found")
+        return data
 
     def _submit(self, data: bytes, file: str, sources: list[dict]) -> Future | None:
         if self.dataset == "articles":

@@ -8,8 +8,10 @@ raw/ are refused before anything is opened; the reason never quotes a file's con
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
 import re
+import time
 from pathlib import Path
 
 _DRIVE = re.compile(r"^[A-Za-z]:")
@@ -59,3 +61,36 @@ def read_inside(raw_dir: Path, relative: str) -> bytes | None:
         raise PathError(reason)
     path = raw_dir / relative
     return path.read_bytes() if path.is_file() else None
+
+
+# The raw files this process hashed, with what the file system said of each just before:
+# (size, modification time, inode) → SHA-256. A refresh plans (hashing every raw file) and then
+# loads in the same process; the loader takes a file's hash from here, and does not read a file
+# it carries over, while the file system still says the same of it.
+_HASHED: dict[Path, tuple[tuple[int, int, int], str]] = {}
+
+
+def _stat_key(path: Path) -> tuple[int, int, int]:
+    status = path.stat()
+    return (status.st_size, status.st_mtime_ns, status.st_ino)
+
+
+def hash_raw_file(path: Path) -> str:
+    """SHA-256 of a raw file, remembered for known_hash unless the file changed meanwhile or
+    was modified in the last second: file times move in ticks of a few milliseconds, so a file
+    written again within the same tick, at the same size, would look unchanged."""
+    before = _stat_key(path)
+    with path.open("rb") as handle:
+        digest = hashlib.file_digest(handle, "sha256").hexdigest()
+    if _stat_key(path) == before and before[1] < time.time_ns() - 1_000_000_000:
+        _HASHED[path] = (before, digest)
+    return digest
+
+
+def known_hash(path: Path) -> str | None:
+    """The SHA-256 hash_raw_file found for `path`, if the file has not changed since."""
+    remembered = _HASHED.get(path)
+    try:
+        return remembered[1] if remembered and _stat_key(path) == remembered[0] else None
+    except OSError:
+        return None
