@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.ingest.paths import hash_raw_file
+from dagster_project.ingest.paths import hash_raw_file, sha256_of
 from dagster_project.ingest.registry import REGISTRY_FILE, data_files_on_disk
 from dagster_project.publish.builds import latest_build
 from dagster_project.settings import PROJECT_ROOT, Settings
@@ -24,15 +24,6 @@ STATE_FILE = "last_build_inputs.json"
 # The code that turns raw files into marts: the dbt project and the Python package.
 PROJECT_FOLDERS = ("dbt/models", "dbt/seeds", "dbt/macros", "dbt/tests", "dagster_project")
 PROJECT_FILES = ("dbt/dbt_project.yml", "dbt/profiles.yml", "uv.lock")
-
-
-def sha256_of(path: Path) -> str:
-    """SHA-256 of a file, read in blocks (Parquet exports and raw files may be large)."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def raw_file_hashes(raw_dir: Path) -> dict[str, str]:

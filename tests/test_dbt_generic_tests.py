@@ -13,13 +13,30 @@ import duckdb
 from dagster_project.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR
 
 
-def dbt_test(warehouse, tmp_path, selector: str) -> subprocess.CompletedProcess:
-    environment = {**os.environ, "ALCAP_WAREHOUSE": str(warehouse)}
+def run_dbt(
+    warehouse, tmp_path, *arguments: str, target: str = "target", **environment: str
+) -> subprocess.CompletedProcess:
+    """Real dbt against `warehouse`, its target and logs under tmp_path."""
+    environment = {**os.environ, "ALCAP_WAREHOUSE": str(warehouse), **environment}
     return subprocess.run(
-        [DBT_EXECUTABLE, "test", "--select", selector, "--store-failures",
-         "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],
+        [DBT_EXECUTABLE, *arguments,
+         "--target-path", str(tmp_path / target), "--log-path", str(tmp_path / "logs")],
         cwd=DBT_PROJECT_DIR, env=environment, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
+
+
+def dbt_test(warehouse, tmp_path, selector: str) -> subprocess.CompletedProcess:
+    return run_dbt(warehouse, tmp_path, "test", "--select", selector, "--store-failures")
+
+
+def stored_failures(warehouse) -> list[tuple]:
+    """The rows of the one failed test's table that --store-failures wrote."""
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        (table,) = connection.execute(
+            "select schema_name || '.' || table_name from duckdb_tables()"
+            " where schema_name like '%test__audit'"  # one table per failed test (here one)
+        ).fetchone()
+        return connection.execute(f"select * from {table} order by all").fetchall()
 
 
 def test_columns_not_null_names_each_column_with_nulls_and_how_many(refreshed, tmp_path):
@@ -36,13 +53,7 @@ def test_columns_not_null_names_each_column_with_nulls_and_how_many(refreshed, t
     result = dbt_test(warehouse, tmp_path, selector)
     assert result.returncode == 1, result.stdout[-2000:]
     assert "Got 2 results" in result.stdout
-    with duckdb.connect(str(warehouse), read_only=True) as connection:
-        (table,) = connection.execute(
-            "select schema_name || '.' || table_name from duckdb_tables()"
-            " where schema_name like '%test__audit'"  # one table per failed test (here one)
-        ).fetchone()
-        failures = connection.execute(f"select * from {table} order by all").fetchall()
-    assert failures == [("period_year", 1), ("unit_base", rows)]
+    assert stored_failures(warehouse) == [("period_year", 1), ("unit_base", rows)]
 
 
 def test_unique_lists_each_repeated_value_and_how_often(refreshed, tmp_path):
@@ -67,12 +78,7 @@ def test_unique_lists_each_repeated_value_and_how_often(refreshed, tmp_path):
         )
     result = dbt_test(warehouse, tmp_path, selector)
     assert result.returncode == 1, result.stdout[-2000:]
-    with duckdb.connect(str(warehouse), read_only=True) as connection:
-        (table,) = connection.execute(
-            "select schema_name || '.' || table_name from duckdb_tables()"
-            " where schema_name like '%test__audit'"
-        ).fetchone()
-        failures = connection.execute(f"select * from {table} order by all").fetchall()
+    failures = stored_failures(warehouse)
     assert failures == sorted([(first, 3), (second, 2)])
     assert third not in {value for value, _ in failures}
 
@@ -80,18 +86,13 @@ def test_unique_lists_each_repeated_value_and_how_often(refreshed, tmp_path):
 def compiled_reported_claim_test(warehouse, tmp_path, incremental: str) -> tuple[str, str]:
     """The compiled SQL of exactly_one_reported_claim_per_group and the invocation id of the
     dbt command that compiled it."""
-    environment = {
-        **os.environ,
-        "ALCAP_WAREHOUSE": str(warehouse),
-        "ALCAP_CLAIMS_INCREMENTAL": incremental,
-    }
+    selector = "test_name:exactly_one_reported_claim_per_group"
     target = tmp_path / f"target-{incremental}"
-    subprocess.run(
-        [DBT_EXECUTABLE, "compile", "--select", "test_name:exactly_one_reported_claim_per_group",
-         "--target-path", str(target), "--log-path", str(tmp_path / "logs")],
-        cwd=DBT_PROJECT_DIR, env=environment, capture_output=True, text=True, timeout=300,
-        check=True,
+    result = run_dbt(
+        warehouse, tmp_path, "compile", "--select", selector,
+        target=target.name, ALCAP_CLAIMS_INCREMENTAL=incremental,
     )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-2000:]
     (compiled,) = (target / "compiled").rglob("exactly_one_reported_claim_per_group*.sql")
     invocation = json.loads((target / "manifest.json").read_text())["metadata"]["invocation_id"]
     return compiled.read_text(encoding="utf-8"), invocation

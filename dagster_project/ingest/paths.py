@@ -70,6 +70,12 @@ def read_inside(raw_dir: Path, relative: str) -> bytes | None:
 _HASHED: dict[Path, tuple[tuple[int, int, int], str]] = {}
 
 
+def sha256_of(path: Path) -> str:
+    """SHA-256 of a file, read in blocks (raw files and Parquet exports may be large)."""
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
 def _stat_key(path: Path) -> tuple[int, int, int]:
     status = path.stat()
     return (status.st_size, status.st_mtime_ns, status.st_ino)
@@ -80,8 +86,7 @@ def hash_raw_file(path: Path) -> str:
     was modified in the last second: file times move in ticks of a few milliseconds, so a file
     written again within the same tick, at the same size, would look unchanged."""
     before = _stat_key(path)
-    with path.open("rb") as handle:
-        digest = hashlib.file_digest(handle, "sha256").hexdigest()
+    digest = sha256_of(path)
     if _stat_key(path) == before and before[1] < time.time_ns() - 1_000_000_000:
         _HASHED[path] = (before, digest)
     return digest

@@ -18,7 +18,7 @@ import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
-from dagster_project.inputs import sha256_of
+from dagster_project.ingest.paths import sha256_of
 from dagster_project.publish import fingerprints
 from dagster_project.publish.builds import latest_build
 from dagster_project.publish.snapshot import open_snapshot

@@ -18,10 +18,7 @@
     {% endif %}",
 ) }}
 
-{#- Not materialised in a full build: the claims (ten million at benchmark scale, every column)
-    would be held for the two readers below, and under dbt's 3 GB bound spilled 5 GB (29 s
-    against 9 s streamed twice). An incremental build's few claims are worked out once. #}
-with claims as {{ 'materialized' if is_incremental() else 'not materialized' }} (
+with claims as {{ claims_input_cte() }} (
 
     select * from {{ ref('int_claims_resolved') }}
     {%- if is_incremental() %}

@@ -42,9 +42,7 @@
         '{{ column }}': with_agreement.{{ column }}{{ ', ' if not loop.last }}
     {%- endfor -%} }
 {%- endset %}
-{#- In a full build the claims are the table, read as it stands by each reader below; in an
-    incremental one they are the few claims not in the table, worked out once. #}
-with claims as {{ 'materialized' if is_incremental() else 'not materialized' }} (
+with claims as {{ claims_input_cte() }} (
 
     select * from {{ ref('int_claims_normalised') }}
     {%- if is_incremental() %}
