@@ -15,7 +15,12 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.ingest.paths import hash_raw_file, sha256_of
+from dagster_project.ingest.paths import (
+    hash_raw_file,
+    remember_hashes_from,
+    save_remembered_hashes,
+    sha256_of,
+)
 from dagster_project.ingest.registry import REGISTRY_FILE, data_files_on_disk
 from dagster_project.publish.builds import latest_build
 from dagster_project.settings import PROJECT_ROOT, Settings
@@ -26,10 +31,17 @@ PROJECT_FOLDERS = ("dbt/models", "dbt/seeds", "dbt/macros", "dbt/tests", "dagste
 PROJECT_FILES = ("dbt/dbt_project.yml", "dbt/profiles.yml", "uv.lock")
 
 
-def raw_file_hashes(raw_dir: Path) -> dict[str, str]:
-    """SHA-256 of the registry and every data file the loader would read, by path under raw/."""
+def raw_file_hashes(raw_dir: Path, remembered: Path | None = None) -> dict[str, str]:
+    """SHA-256 of the registry and every data file the loader would read, by path under raw/.
+    With `remembered` (a file under ALCAP_HOME), a file the file system reports unchanged since
+    the hash saved there is not read again (ingest/paths.py: hash_raw_file)."""
     files = [REGISTRY_FILE, *data_files_on_disk(raw_dir)] if raw_dir.exists() else []
-    return {file: hash_raw_file(raw_dir / file) for file in files if (raw_dir / file).is_file()}
+    if remembered is not None:
+        remember_hashes_from(remembered)
+    hashes = {file: hash_raw_file(raw_dir / file) for file in files if (raw_dir / file).is_file()}
+    if remembered is not None:
+        save_remembered_hashes(remembered, (raw_dir / file for file in hashes))
+    return hashes
 
 
 def _project_files(root: Path) -> list[Path]:

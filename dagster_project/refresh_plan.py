@@ -95,7 +95,9 @@ def plan_refresh(
     if published is None or state is None or state.get("build_id") != published[0]:
         return full("no published build to compare with")
     build_id, published_raw = published
-    changed_raw = changed_files(published_raw, raw_file_hashes(settings.raw_dir))
+    changed_raw = changed_files(
+        published_raw, raw_file_hashes(settings.raw_dir, settings.raw_file_hashes)
+    )
     changed_nodes = changed_files(state.get("node_files", {}), node_file_hashes())
     other_changed = state.get("other_project_sha256") != other_project_fingerprint()
     changed = changed_raw + changed_nodes

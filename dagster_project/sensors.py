@@ -44,7 +44,7 @@ def build_raw_files_sensor(job) -> dg.SensorDefinition:
         description="Requests a refresh when the bytes of any file under raw/ change.",
     )
     def raw_files_changed(context: dg.SensorEvaluationContext, paths: AlcapPaths):
-        current = raw_file_hashes(paths.settings.raw_dir)
+        current = raw_file_hashes(paths.settings.raw_dir, paths.settings.raw_file_hashes)
         cursor = json.dumps(current, sort_keys=True)
         if context.cursor is None:
             # First look: remember the files; the daily schedule covers what was there.

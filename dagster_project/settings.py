@@ -75,6 +75,11 @@ class Settings:
     def dagster_home(self) -> Path:
         return self.home / "dagster_home"
 
+    @property
+    def raw_file_hashes(self) -> Path:
+        """The raw files' hashes with their file-system status when hashed (inputs.py)."""
+        return self.home / "raw_file_hashes.json"
+
 
 def read_postgres_url() -> str | None:
     """ALCAP_POSTGRES_URL, or the first line of the file ALCAP_POSTGRES_URL_FILE names.

@@ -12,7 +12,7 @@ from conftest import CLAIMS_HEADER, GOOD_CLAIMS, write
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dagster_project.ingest import claims_csv, loader
+from dagster_project.ingest import claims_csv, loader, paths
 from dagster_project.ingest.files_carried import LoadedClaimIds
 from dagster_project.ingest.loader import load_dataset, load_source_registry
 from dagster_project.inputs import raw_file_hashes
@@ -320,6 +320,7 @@ def test_files_the_plan_just_hashed_are_carried_without_being_read(
     past = time.time() - 60  # file times older than the last second: the hashes are kept
     for path in raw_dir.rglob("*"):
         os.utime(path, (past, past))
+    time.sleep(paths.RECENT_NS / 1e9 + 0.05)  # and the change time utime just set
     raw_file_hashes(raw_dir)  # the plan
     read = []
     real_read = loader.read_inside

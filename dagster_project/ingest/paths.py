@@ -9,9 +9,12 @@ raw/ are refused before anything is opened; the reason never quotes a file's con
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import posixpath
 import re
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 _DRIVE = re.compile(r"^[A-Za-z]:")
@@ -63,11 +66,18 @@ def read_inside(raw_dir: Path, relative: str) -> bytes | None:
     return path.read_bytes() if path.is_file() else None
 
 
-# The raw files this process hashed, with what the file system said of each just before:
-# (size, modification time, inode) → SHA-256. A refresh plans (hashing every raw file) and then
-# loads in the same process; the loader takes a file's hash from here, and does not read a file
-# it carries over, while the file system still says the same of it.
-_HASHED: dict[Path, tuple[tuple[int, int, int], str]] = {}
+# The raw files hashed, with what the file system said of each just before: (device, inode,
+# size, modification time, change time) → SHA-256. A refresh plans (hashing every raw file) and
+# then loads in the same process; the loader takes a file's hash from here, and does not read a
+# file it carries over, while the file system still says the same of it. The plan and the
+# raw-files sensor keep it in a file under ALCAP_HOME (save_remembered_hashes), so that the next
+# refresh reads only the files the file system reports changed, as git does with its index.
+_HASHED: dict[Path, tuple[tuple[int, ...], str]] = {}
+# Times within this much of the hashing are not trusted: file times move in ticks of a few
+# milliseconds, so a file written again within the same tick, at the same size, would look
+# unchanged.
+RECENT_NS = 1_000_000_000
+REMEMBERED_FORMAT = 1
 
 
 def sha256_of(path: Path) -> str:
@@ -76,20 +86,56 @@ def sha256_of(path: Path) -> str:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
-def _stat_key(path: Path) -> tuple[int, int, int]:
+def _stat_key(path: Path) -> tuple[int, ...]:
+    # The change time is in the key: a writer can set a file's modification time back (touch,
+    # rsync, archive tools) but not its change time.
     status = path.stat()
-    return (status.st_size, status.st_mtime_ns, status.st_ino)
+    return (
+        status.st_dev,
+        status.st_ino,
+        status.st_size,
+        status.st_mtime_ns,
+        status.st_ctime_ns,
+    )
 
 
 def hash_raw_file(path: Path) -> str:
-    """SHA-256 of a raw file, remembered for known_hash unless the file changed meanwhile or
-    was modified in the last second: file times move in ticks of a few milliseconds, so a file
-    written again within the same tick, at the same size, would look unchanged."""
+    """SHA-256 of a raw file: the one remembered for it while the file system says the same of
+    it, else read from its bytes and remembered, unless the file changed meanwhile or was
+    modified or changed in the last second (see RECENT_NS)."""
+    remembered = known_hash(path)
+    if remembered is not None:
+        return remembered
     before = _stat_key(path)
     digest = sha256_of(path)
-    if _stat_key(path) == before and before[1] < time.time_ns() - 1_000_000_000:
+    if _stat_key(path) == before and max(before[3], before[4]) < time.time_ns() - RECENT_NS:
         _HASHED[path] = (before, digest)
     return digest
+
+
+def remember_hashes_from(state: Path) -> None:
+    """Take the hashes saved by save_remembered_hashes; a missing or unreadable file, or one of
+    another format, gives none (every raw file is then read and hashed)."""
+    try:
+        saved = json.loads(state.read_text(encoding="utf-8"))
+        if saved.get("format") != REMEMBERED_FORMAT:
+            return
+        for name, (key, digest) in saved["files"].items():
+            _HASHED.setdefault(Path(name), (tuple(key), digest))
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return
+
+
+def save_remembered_hashes(state: Path, paths: Iterable[Path]) -> None:
+    """Save, atomically, the remembered hashes of `paths` (the raw files there are now)."""
+    files = {
+        str(path): [list(_HASHED[path][0]), _HASHED[path][1]] for path in paths if path in _HASHED
+    }
+    text = json.dumps({"format": REMEMBERED_FORMAT, "files": files}, separators=(",", ":"))
+    state.parent.mkdir(parents=True, exist_ok=True)
+    temporary = state.with_name(state.name + ".new")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, state)
 
 
 def known_hash(path: Path) -> str | None:
