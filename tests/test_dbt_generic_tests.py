@@ -56,24 +56,28 @@ def test_columns_not_null_names_each_column_with_nulls_and_how_many(refreshed, t
     assert stored_failures(warehouse) == [("period_year", 1), ("unit_base", rows)]
 
 
+NORMALISED = "intermediate.int_claims_normalised"  # schema as dbt_project.yml names it
+
+
 def test_unique_lists_each_repeated_value_and_how_often(refreshed, tmp_path):
-    """dbt's `unique`, overridden to group hashes first (macros/test_unique.sql): a value
-    repeated across files is found, with its count, as dbt's own test reports it."""
+    """dbt's `unique`, overridden to group hashes first (macros/test_unique.sql), as a full
+    build runs it for the claims models: a repeated value is found, with its count, as dbt's
+    own test reports it."""
     warehouse = shutil.copy(refreshed / "warehouse.duckdb", tmp_path / "warehouse.duckdb")
-    selector = "source:raw.point_statistics,test_name:unique"
+    selector = "int_claims_normalised,test_name:unique_among_rows_written"
     assert dbt_test(warehouse, tmp_path, selector).returncode == 0
     with duckdb.connect(str(warehouse)) as connection:
         first, second, third = [
             claim_id
             for (claim_id,) in connection.execute(
-                "select claim_id from raw.point_statistics order by claim_id limit 3"
+                f"select claim_id from {NORMALISED} order by claim_id limit 3"
             ).fetchall()
         ]
         # One id three times, another twice; the rest stay unique.
         connection.execute(
-            "insert into raw.point_statistics select * from raw.point_statistics"
-            " where claim_id = ? union all select * from raw.point_statistics where claim_id = ?"
-            " union all select * from raw.point_statistics where claim_id = ?",
+            f"insert into {NORMALISED} select * from {NORMALISED} where claim_id = ?"
+            f" union all select * from {NORMALISED} where claim_id = ?"
+            f" union all select * from {NORMALISED} where claim_id = ?",
             [first, first, second],
         )
     result = dbt_test(warehouse, tmp_path, selector)
@@ -83,26 +87,58 @@ def test_unique_lists_each_repeated_value_and_how_often(refreshed, tmp_path):
     assert third not in {value for value, _ in failures}
 
 
-def compiled_reported_claim_test(warehouse, tmp_path, incremental: str) -> tuple[str, str]:
-    """The compiled SQL of exactly_one_reported_claim_per_group and the invocation id of the
-    dbt command that compiled it."""
-    selector = "test_name:exactly_one_reported_claim_per_group"
+def compiled_test(warehouse, tmp_path, selector: str, incremental: str) -> tuple[str, str]:
+    """The compiled SQL of the one test `selector` picks, and the invocation id of the dbt
+    command that compiled it."""
     target = tmp_path / f"target-{incremental}"
     result = run_dbt(
         warehouse, tmp_path, "compile", "--select", selector,
         target=target.name, ALCAP_CLAIMS_INCREMENTAL=incremental,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-2000:]
-    (compiled,) = (target / "compiled").rglob("exactly_one_reported_claim_per_group*.sql")
+    (compiled,) = (target / "compiled").rglob("*.sql")
     invocation = json.loads((target / "manifest.json").read_text())["metadata"]["invocation_id"]
     return compiled.read_text(encoding="utf-8"), invocation
+
+
+def test_unique_reads_only_the_values_this_run_wrote_when_incremental(refreshed, tmp_path):
+    """On a claims-incremental run, `unique` on int_claims_normalised looks up the ids of the
+    rows this dbt invocation wrote, each against the whole table: a written row repeating a
+    kept one fails it; kept rows were checked by the run that wrote them."""
+    warehouse = shutil.copy(refreshed / "warehouse.duckdb", tmp_path / "warehouse.duckdb")
+    selector = "int_claims_normalised,test_name:unique_among_rows_written"
+    scoped, invocation = compiled_test(warehouse, tmp_path, selector, "1")
+    with duckdb.connect(str(warehouse)) as connection:
+        written, repeats_kept, kept_twice = [
+            claim_id
+            for (claim_id,) in connection.execute(
+                f"select claim_id from {NORMALISED} order by claim_id limit 3"
+            ).fetchall()
+        ]
+        as_written = f"select * replace ('{invocation}' as normalised_in_invocation)"
+        connection.execute(
+            f"update {NORMALISED} set normalised_in_invocation = ? where claim_id = ?",
+            [invocation, written],
+        )
+        for statement, claim_id in [
+            (f"{as_written} from {NORMALISED}", written),  # written twice in this run
+            (f"{as_written} from {NORMALISED}", repeats_kept),  # this run repeats a kept id
+            (f"select * from {NORMALISED}", kept_twice),  # two kept rows: not this run's
+        ]:
+            connection.execute(
+                f"insert into {NORMALISED} {statement} where claim_id = ?", [claim_id]
+            )
+        assert connection.execute(scoped).fetchall() == sorted([(written, 2), (repeats_kept, 2)])
+    everything, _ = compiled_test(warehouse, tmp_path, selector, "0")
+    assert "normalised_in_invocation" not in everything
 
 
 def test_reported_claim_test_reads_only_this_runs_groups_when_incremental(refreshed, tmp_path):
     """On a claims-incremental run the test reads the groups this dbt invocation reconciled
     (the others were kept whole from a build that passed it); otherwise every group."""
     warehouse = shutil.copy(refreshed / "warehouse.duckdb", tmp_path / "warehouse.duckdb")
-    scoped, invocation = compiled_reported_claim_test(warehouse, tmp_path, "1")
+    selector = "test_name:exactly_one_reported_claim_per_group"
+    scoped, invocation = compiled_test(warehouse, tmp_path, selector, "1")
     assert f"where reconciled_in_invocation = '{invocation}'" in scoped
-    everything, _ = compiled_reported_claim_test(warehouse, tmp_path, "0")
+    everything, _ = compiled_test(warehouse, tmp_path, selector, "0")
     assert "reconciled_in_invocation" not in everything

@@ -74,7 +74,9 @@ normalised as (
                 then claims.value_base * claim_rates.cny_per_usd
             else claims.value_base * units.factor_to_mart_unit
         end as value_normalised,
-        units.mart_unit as unit_normalised
+        units.mart_unit as unit_normalised,
+        -- The dbt run that wrote the row (its unique test reads only this run's rows).
+        '{{ invocation_id }}' as normalised_in_invocation
     from claims
     left join units
         on claims.unit_base = units.unit_base

@@ -44,7 +44,8 @@
 {%- endset %}
 with claims as {{ claims_input_cte() }} (
 
-    select * from {{ ref('int_claims_normalised') }}
+    -- normalised_in_invocation is the normalising run's, not this table's (RF02: EXCLUDE's names).
+    select * exclude (normalised_in_invocation) from {{ ref('int_claims_normalised') }}  -- noqa: RF02
     {%- if is_incremental() %}
     where claim_id not in (select claim_id from {{ this }})
     {%- endif %}
