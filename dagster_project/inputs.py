@@ -20,6 +20,7 @@ from dagster_project.ingest.paths import (
     remember_hashes_from,
     save_remembered_hashes,
     sha256_of,
+    unsaved,
 )
 from dagster_project.ingest.registry import REGISTRY_FILE, data_files_on_disk
 from dagster_project.publish.builds import latest_build
@@ -42,6 +43,17 @@ def raw_file_hashes(raw_dir: Path, remembered: Path | None = None) -> dict[str, 
     if remembered is not None:
         save_remembered_hashes(remembered, (raw_dir / file for file in hashes))
     return hashes
+
+
+def keep_raw_file_hashes(settings: Settings) -> None:
+    """Save the raw files' hashes this process took and has not saved (a load's, which reads
+    every file it parses), so that the next refresh need not read those files to plan."""
+    if not unsaved():
+        return
+    raw_dir, state = settings.raw_dir, settings.raw_file_hashes
+    files = [REGISTRY_FILE, *data_files_on_disk(raw_dir)] if raw_dir.exists() else []
+    remember_hashes_from(state)
+    save_remembered_hashes(state, (raw_dir / file for file in files))
 
 
 def _project_files(root: Path) -> list[Path]:

@@ -9,6 +9,7 @@ import time
 
 import duckdb
 
+from dagster_project.inputs import keep_raw_file_hashes
 from dagster_project.refresh_lock import RefreshLocked, refresh_lock
 from dagster_project.refresh_plan import RefreshPlan, plan_refresh
 from dagster_project.refresh_plan import full as full_plan
@@ -98,6 +99,7 @@ def refresh(settings: Settings, full: bool = False, verbose: bool = False) -> in
                 return 0
             wait_for_warehouse(settings)
             outcome = run_job(settings, REFRESH_JOB, verbose, plan)
+            keep_raw_file_hashes(settings)
     except RefreshLocked as error:
         print(f"alcap refresh: {error}", file=sys.stderr)
         return 75  # EX_TEMPFAIL: try again later

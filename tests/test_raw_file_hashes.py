@@ -7,11 +7,15 @@ import json
 import os
 import time
 
+import duckdb
 import pytest
 from conftest import write
 
 from dagster_project.ingest import paths
-from dagster_project.inputs import raw_file_hashes
+from dagster_project.ingest.loader import load_dataset, load_source_registry
+from dagster_project.ingest.registry import DATASETS, REGISTRY_FILE, data_files_on_disk
+from dagster_project.inputs import keep_raw_file_hashes, raw_file_hashes
+from dagster_project.settings import Settings
 
 
 def new_process(monkeypatch) -> list[str]:
@@ -87,3 +91,24 @@ def test_kept_hashes_that_cannot_be_read_are_ignored(raw_dir, tmp_path, monkeypa
     read = new_process(monkeypatch)
     assert raw_file_hashes(raw_dir, state) == expected
     assert sorted(read) == sorted(os.path.basename(f) for f in expected)
+
+
+def test_a_load_keeps_the_hashes_of_the_files_it_read(raw_dir, tmp_path, monkeypatch):
+    """A full refresh has no plan that hashes the files; its loads read them all, and what they
+    hashed is kept, so the refresh after it reads none of them again."""
+    new_process(monkeypatch)
+    age(raw_dir)
+    settings = Settings(raw_dir=raw_dir, home=tmp_path / "home")
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as connection:
+        load_source_registry(connection, raw_dir)
+        for dataset in DATASETS:
+            load_dataset(connection, dataset, raw_dir)
+    keep_raw_file_hashes(settings)
+    data_files = {str(raw_dir / f) for f in data_files_on_disk(raw_dir)}
+    assert data_files and data_files <= set(
+        json.loads(settings.raw_file_hashes.read_text())["files"]
+    )
+
+    read = new_process(monkeypatch)
+    raw_file_hashes(raw_dir, settings.raw_file_hashes)
+    assert read == [REGISTRY_FILE]  # read by the registry's loader, not through read_inside

@@ -33,7 +33,13 @@ from dagster_project.ingest.files_carried import (
     parse_key,
 )
 from dagster_project.ingest.parse_pool import ParsePool
-from dagster_project.ingest.paths import PathError, known_hash, outside_reason, read_inside
+from dagster_project.ingest.paths import (
+    PathError,
+    known_hash,
+    outside_reason,
+    read_inside,
+    remember_digest,
+)
 from dagster_project.ingest.raw_writer import RawWriter
 from dagster_project.ingest.registry import (
     DATASETS,
@@ -462,6 +468,7 @@ class _DatasetLoader:
             if digest is None:
                 data = self._read(raw_dir, file, sources)
                 digest = _sha256(data)
+                remember_digest(raw_dir / file, digest)
             key = parse_key(digest, sources)
             carried = self._carried(file, digest, key)
             if carried:
@@ -469,6 +476,7 @@ class _DatasetLoader:
             if data is None:
                 data = self._read(raw_dir, file, sources)
                 digest = _sha256(data)  # the bytes parsed, should the file have just changed
+                remember_digest(raw_dir / file, digest)
                 key = parse_key(digest, sources)
             future = self._submit(data, file, sources)
             if future is not None:

@@ -63,7 +63,15 @@ def read_inside(raw_dir: Path, relative: str) -> bytes | None:
     if reason:
         raise PathError(reason)
     path = raw_dir / relative
-    return path.read_bytes() if path.is_file() else None
+    if not path.is_file():
+        return None
+    before = _stat_key(path)
+    data = path.read_bytes()
+    if _stat_key(path) == before:
+        _READ[path] = before  # for remember_digest
+    else:
+        _READ.pop(path, None)
+    return data
 
 
 # The raw files hashed, with what the file system said of each just before: (device, inode,
@@ -78,6 +86,10 @@ _HASHED: dict[Path, tuple[tuple[int, ...], str]] = {}
 # unchanged.
 RECENT_NS = 1_000_000_000
 REMEMBERED_FORMAT = 1
+# What the file system said of each file read_inside read, when it said the same after reading.
+_READ: dict[Path, tuple[int, ...]] = {}
+# Whether _HASHED holds hashes taken since they were last saved.
+_unsaved = False
 
 
 def sha256_of(path: Path) -> str:
@@ -108,9 +120,29 @@ def hash_raw_file(path: Path) -> str:
         return remembered
     before = _stat_key(path)
     digest = sha256_of(path)
-    if _stat_key(path) == before and max(before[3], before[4]) < time.time_ns() - RECENT_NS:
-        _HASHED[path] = (before, digest)
+    if _stat_key(path) == before:
+        _remember(path, before, digest)
     return digest
+
+
+def remember_digest(path: Path, digest: str) -> None:
+    """Remember `digest`, the SHA-256 the caller took of the bytes read_inside just read from
+    `path`, as hash_raw_file would have (a load reads every file it parses)."""
+    before = _READ.pop(path, None)
+    if before is not None:
+        _remember(path, before, digest)
+
+
+def _remember(path: Path, before: tuple[int, ...], digest: str) -> None:
+    global _unsaved
+    if max(before[3], before[4]) < time.time_ns() - RECENT_NS:
+        _HASHED[path] = (before, digest)
+        _unsaved = True
+
+
+def unsaved() -> bool:
+    """Whether hashes were taken since save_remembered_hashes last ran."""
+    return _unsaved
 
 
 def remember_hashes_from(state: Path) -> None:
@@ -136,6 +168,8 @@ def save_remembered_hashes(state: Path, paths: Iterable[Path]) -> None:
     temporary = state.with_name(state.name + ".new")
     temporary.write_text(text, encoding="utf-8")
     os.replace(temporary, state)
+    global _unsaved
+    _unsaved = False
 
 
 def known_hash(path: Path) -> str | None:
