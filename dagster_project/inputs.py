@@ -40,7 +40,7 @@ def raw_file_hashes(raw_dir: Path, remembered: Path | None = None) -> dict[str, 
     if remembered is not None:
         remember_hashes_from(remembered)
     hashes = {file: hash_raw_file(raw_dir / file) for file in files if (raw_dir / file).is_file()}
-    if remembered is not None:
+    if remembered is not None and unsaved():  # the sensor asks every 30 s, mostly for nothing
         save_remembered_hashes(remembered, (raw_dir / file for file in hashes))
     return hashes
 

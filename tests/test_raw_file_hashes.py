@@ -112,3 +112,16 @@ def test_a_load_keeps_the_hashes_of_the_files_it_read(raw_dir, tmp_path, monkeyp
     read = new_process(monkeypatch)
     raw_file_hashes(raw_dir, settings.raw_file_hashes)
     assert read == [REGISTRY_FILE]  # read by the registry's loader, not through read_inside
+
+
+def test_a_kept_entry_that_is_no_sha256_is_not_taken(raw_dir, tmp_path, monkeypatch):
+    state = tmp_path / "raw_file_hashes.json"
+    age(raw_dir)
+    first = raw_file_hashes(raw_dir, state)
+    saved = json.loads(state.read_text())
+    entry = str(raw_dir / "claims/test_article.csv")
+    saved["files"][entry][1] = "a" * 63 + "Z"  # the file's own key, a hash that is not one
+    state.write_text(json.dumps(saved))
+    read = new_process(monkeypatch)
+    assert raw_file_hashes(raw_dir, state) == first
+    assert read == ["test_article.csv"]

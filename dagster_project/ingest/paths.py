@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 _DRIVE = re.compile(r"^[A-Za-z]:")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 class PathError(ValueError):
@@ -153,7 +154,8 @@ def remember_hashes_from(state: Path) -> None:
         if saved.get("format") != REMEMBERED_FORMAT:
             return
         for name, (key, digest) in saved["files"].items():
-            _HASHED.setdefault(Path(name), (tuple(key), digest))
+            if _SHA256.fullmatch(str(digest)) and all(type(part) is int for part in key):
+                _HASHED.setdefault(Path(name), (tuple(key), digest))
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return
 
@@ -165,7 +167,8 @@ def save_remembered_hashes(state: Path, paths: Iterable[Path]) -> None:
     }
     text = json.dumps({"format": REMEMBERED_FORMAT, "files": files}, separators=(",", ":"))
     state.parent.mkdir(parents=True, exist_ok=True)
-    temporary = state.with_name(state.name + ".new")
+    # A name of this process's own: the raw-files sensor and a refresh may save at once.
+    temporary = state.with_name(f"{state.name}.{os.getpid()}.new")
     temporary.write_text(text, encoding="utf-8")
     os.replace(temporary, state)
     global _unsaved
