@@ -139,6 +139,23 @@ def test_reported_claim_test_reads_only_this_runs_groups_when_incremental(refres
     warehouse = shutil.copy(refreshed / "warehouse.duckdb", tmp_path / "warehouse.duckdb")
     selector = "test_name:exactly_one_reported_claim_per_group"
     scoped, invocation = compiled_test(warehouse, tmp_path, selector, "1")
-    assert f"where reconciled_in_invocation = '{invocation}'" in scoped
+    reconciled = "intermediate.int_claims_reconciled"
+    with duckdb.connect(str(warehouse)) as connection:
+        reconciled_now, kept = [
+            group
+            for (group,) in connection.execute(
+                f"select claim_group_id from {reconciled} group by all order by all limit 2"
+            ).fetchall()
+        ]
+        # Both groups now report no claim; only the one reconciled in this run is looked at.
+        connection.execute(
+            f"update {reconciled} set is_reported = false where claim_group_id in (?, ?)",
+            [reconciled_now, kept],
+        )
+        connection.execute(
+            f"update {reconciled} set reconciled_in_invocation = ? where claim_group_id = ?",
+            [invocation, reconciled_now],
+        )
+        assert connection.execute(scoped).fetchall() == [(reconciled_now, 0)]
     everything, _ = compiled_test(warehouse, tmp_path, selector, "0")
     assert "reconciled_in_invocation" not in everything
