@@ -36,7 +36,7 @@ def raw_file_hashes(raw_dir: Path, remembered: Path | None = None) -> dict[str, 
     """SHA-256 of the registry and every data file the loader would read, by path under raw/.
     With `remembered` (a file under ALCAP_HOME), a file the file system reports unchanged since
     the hash saved there is not read again (ingest/paths.py: hash_raw_file)."""
-    files = [REGISTRY_FILE, *data_files_on_disk(raw_dir)] if raw_dir.exists() else []
+    files = _raw_files(raw_dir)
     if remembered is not None:
         remember_hashes_from(remembered)
     hashes = {file: hash_raw_file(raw_dir / file) for file in files if (raw_dir / file).is_file()}
@@ -51,9 +51,13 @@ def keep_raw_file_hashes(settings: Settings) -> None:
     if not unsaved():
         return
     raw_dir, state = settings.raw_dir, settings.raw_file_hashes
-    files = [REGISTRY_FILE, *data_files_on_disk(raw_dir)] if raw_dir.exists() else []
     remember_hashes_from(state)
-    save_remembered_hashes(state, (raw_dir / file for file in files))
+    save_remembered_hashes(state, (raw_dir / file for file in _raw_files(raw_dir)))
+
+
+def _raw_files(raw_dir: Path) -> list[str]:
+    """The registry and every data file the loader would read, by path under raw/."""
+    return [REGISTRY_FILE, *data_files_on_disk(raw_dir)] if raw_dir.exists() else []
 
 
 def _project_files(root: Path) -> list[Path]:

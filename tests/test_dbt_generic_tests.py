@@ -59,6 +59,16 @@ def test_columns_not_null_names_each_column_with_nulls_and_how_many(refreshed, t
 NORMALISED = "intermediate.int_claims_normalised"  # schema as dbt_project.yml names it
 
 
+def lowest(connection, table: str, column: str, count: int) -> list:
+    """The `count` lowest distinct values of `column`: rows to plant repeats or faults in."""
+    return [
+        value
+        for (value,) in connection.execute(
+            f"select distinct {column} from {table} order by all limit {count}"
+        ).fetchall()
+    ]
+
+
 def test_unique_lists_each_repeated_value_and_how_often(refreshed, tmp_path):
     """dbt's `unique`, overridden to group hashes first (macros/test_unique.sql), as a full
     build runs it for the claims models: a repeated value is found, with its count, as dbt's
@@ -67,12 +77,7 @@ def test_unique_lists_each_repeated_value_and_how_often(refreshed, tmp_path):
     selector = "int_claims_normalised,test_name:unique_among_rows_written"
     assert dbt_test(warehouse, tmp_path, selector).returncode == 0
     with duckdb.connect(str(warehouse)) as connection:
-        first, second, third = [
-            claim_id
-            for (claim_id,) in connection.execute(
-                f"select claim_id from {NORMALISED} order by claim_id limit 3"
-            ).fetchall()
-        ]
+        first, second, third = lowest(connection, NORMALISED, "claim_id", 3)
         # One id three times, another twice; the rest stay unique.
         connection.execute(
             f"insert into {NORMALISED} select * from {NORMALISED} where claim_id = ?"
@@ -109,12 +114,7 @@ def test_unique_reads_only_the_values_this_run_wrote_when_incremental(refreshed,
     selector = "int_claims_normalised,test_name:unique_among_rows_written"
     scoped, invocation = compiled_test(warehouse, tmp_path, selector, "1")
     with duckdb.connect(str(warehouse)) as connection:
-        written, repeats_kept, kept_twice = [
-            claim_id
-            for (claim_id,) in connection.execute(
-                f"select claim_id from {NORMALISED} order by claim_id limit 3"
-            ).fetchall()
-        ]
+        written, repeats_kept, kept_twice = lowest(connection, NORMALISED, "claim_id", 3)
         as_written = f"select * replace ('{invocation}' as normalised_in_invocation)"
         connection.execute(
             f"update {NORMALISED} set normalised_in_invocation = ? where claim_id = ?",
@@ -141,12 +141,7 @@ def test_reported_claim_test_reads_only_this_runs_groups_when_incremental(refres
     scoped, invocation = compiled_test(warehouse, tmp_path, selector, "1")
     reconciled = "intermediate.int_claims_reconciled"
     with duckdb.connect(str(warehouse)) as connection:
-        reconciled_now, kept = [
-            group
-            for (group,) in connection.execute(
-                f"select claim_group_id from {reconciled} group by all order by all limit 2"
-            ).fetchall()
-        ]
+        reconciled_now, kept = lowest(connection, reconciled, "claim_group_id", 2)
         # Both groups now report no claim; only the one reconciled in this run is looked at.
         connection.execute(
             f"update {reconciled} set is_reported = false where claim_group_id in (?, ?)",
