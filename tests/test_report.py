@@ -23,7 +23,7 @@ from browser import Chromium, chromium_or_skip
 from conftest import run_alcap
 
 from dagster_project.publish.docs import build_docs, docs_server
-from dagster_project.publish.report import UNVERSIONED, write_report
+from dagster_project.publish.report import SPREAD_SQL, UNVERSIONED, write_report
 from dagster_project.settings import PROJECT_ROOT
 
 FIGURES = ["ladder", "output-value", "market-share", "world-share", "quality"]
@@ -280,3 +280,24 @@ def test_charts_say_so_when_a_mart_is_empty():
     for figure in figures:
         assert figure.takeaway.startswith("No "), figure.key
         assert all('class="mark"' not in drawing for drawing in figure.drawings)
+
+
+def test_the_widest_spreads_are_those_of_every_group(snapshot_path):
+    """The spreads query reads only groups of two claims or more; the widest it finds are
+    those a plain pass over every group finds, with their values in full."""
+    every_group = """
+        select claim_group_id, min(value_normalised), max(value_normalised)
+        from marts.fct_claims where value_normalised > 0 group by claim_group_id
+        having min(value_normalised) < max(value_normalised)
+        order by max(value_normalised) / min(value_normalised) desc, claim_group_id limit 6
+    """
+    with duckdb.connect(str(snapshot_path), read_only=True) as connection:
+        expected = connection.execute(every_group).fetchall()
+        spreads = connection.execute(SPREAD_SQL).fetchall()
+        column_names = [column[0] for column in connection.description]
+    rows = [dict(zip(column_names, row, strict=True)) for row in spreads]
+    assert expected, "the shipped data has groups whose claims disagree"
+    assert [(r["claim_group_id"], r["low_value"], r["high_value"]) for r in rows] == expected
+    for row in rows:
+        assert len(row["claim_values"]) >= 2
+        assert row["source_ids"] == sorted(row["source_ids"])

@@ -78,12 +78,16 @@ from marts.dim_sources order by trust_rank desc, source_id
 """
 # The widest spreads first, from each group's lowest and highest value alone (a group whose
 # values differ has min < max), and only those few groups' claims listed: listing every
-# group's values of 10 M claims took 40 s and 8 GB at scale 100.
+# group's values of 10 M claims took 40 s and 8 GB at scale 100. Only groups of two claims or
+# more (those with a claim ranked 2) can spread: at scale 100 that is a third of the claims,
+# and the query took 0.7-0.8 s instead of 1.6-2.8 s.
 SPREAD_SQL = """
 with widest as (
     select claim_group_id
     from marts.fct_claims
-    where value_normalised > 0
+    where
+        value_normalised > 0
+        and claim_group_id in (select claim_group_id from marts.fct_claims where claim_rank = 2)
     group by claim_group_id
     having min(value_normalised) < max(value_normalised)
     order by max(value_normalised) / min(value_normalised) desc, claim_group_id
@@ -100,7 +104,7 @@ select
     max(value_normalised) as high_value,
     max(value_normalised) / min(value_normalised) as spread_ratio,
     list(value_normalised order by value_normalised) as claim_values,
-    list(distinct source_id) as source_ids,
+    list(distinct source_id order by source_id) as source_ids,
     count(distinct source_id) as sources_count
 from marts.fct_claims
 where value_normalised > 0 and claim_group_id in (select claim_group_id from widest)
