@@ -323,8 +323,10 @@ def test_files_the_plan_just_hashed_are_carried_without_being_read(
     time.sleep(paths.RECENT_NS / 1e9 + 0.05)  # and the change time utime just set
     raw_file_hashes(raw_dir)  # the plan
     read = []
-    real_read = loader.read_inside
-    monkeypatch.setattr(loader, "read_inside", lambda d, f: read.append(f) or real_read(d, f))
+    real_read = loader.read_and_hash_inside
+    monkeypatch.setattr(
+        loader, "read_and_hash_inside", lambda d, f: read.append(f) or real_read(d, f)
+    )
     load_all(connection, raw_dir)
     assert [f for f in read if f != "sources.yml"] == [], "carried files were read"
 

@@ -111,7 +111,9 @@ def test_a_load_keeps_the_hashes_of_the_files_it_read(raw_dir, tmp_path, monkeyp
 
     read = new_process(monkeypatch)
     raw_file_hashes(raw_dir, settings.raw_file_hashes)
-    assert read == [REGISTRY_FILE]  # read by the registry's loader, not through read_inside
+    assert read == [
+        REGISTRY_FILE
+    ]  # read by the registry's loader, not through read_and_hash_inside
 
 
 def test_a_kept_entry_that_is_no_sha256_is_not_taken(raw_dir, tmp_path, monkeypatch):

@@ -37,8 +37,8 @@ from dagster_project.ingest.paths import (
     PathError,
     known_hash,
     outside_reason,
+    read_and_hash_inside,
     read_inside,
-    remember_digest,
 )
 from dagster_project.ingest.raw_writer import RawWriter
 from dagster_project.ingest.registry import (
@@ -466,17 +466,14 @@ class _DatasetLoader:
             if digest is not None and outside_reason(raw_dir, file):
                 digest = None
             if digest is None:
-                data = self._read(raw_dir, file, sources)
-                digest = _sha256(data)
-                remember_digest(raw_dir / file, digest)
+                data, digest = self._read(raw_dir, file, sources)
             key = parse_key(digest, sources)
             carried = self._carried(file, digest, key)
             if carried:
                 return carried
             if data is None:
-                data = self._read(raw_dir, file, sources)
-                digest = _sha256(data)  # the bytes parsed, should the file have just changed
-                remember_digest(raw_dir / file, digest)
+                # The digest of the bytes parsed, should the file have just changed.
+                data, digest = self._read(raw_dir, file, sources)
                 key = parse_key(digest, sources)
             future = self._submit(data, file, sources)
             if future is not None:
@@ -495,14 +492,15 @@ class _DatasetLoader:
         return partial(self._write, file, digest, key, batches, rejections, rows_read)
 
     @staticmethod
-    def _read(raw_dir: Path, file: str, sources: list[dict]) -> bytes:
+    def _read(raw_dir: Path, file: str, sources: list[dict]) -> tuple[bytes, str]:
+        """The file's bytes and their SHA-256."""
         try:
-            data = read_inside(raw_dir, file)
+            read = read_and_hash_inside(raw_dir, file)
         except PathError as error:
             raise FileError(f"{_entry(sources[0])} {error}") from None
-        if data is None:
+        if read is None:
             raise FileError("file not found")
-        return data
+        return read
 
     def _submit(self, data: bytes, file: str, sources: list[dict]) -> Future | None:
         if self.dataset == "articles":

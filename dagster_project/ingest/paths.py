@@ -60,19 +60,30 @@ def outside_reason(raw_dir: Path, relative: str) -> str | None:
 
 def read_inside(raw_dir: Path, relative: str) -> bytes | None:
     """The bytes of a file under raw/ (None if there is none); PathError if it leads outside."""
-    reason = outside_reason(raw_dir, relative)
-    if reason:
-        raise PathError(reason)
-    path = raw_dir / relative
+    path = _inside(raw_dir, relative)
+    return path.read_bytes() if path.is_file() else None
+
+
+def read_and_hash_inside(raw_dir: Path, relative: str) -> tuple[bytes, str] | None:
+    """read_inside, with the SHA-256 of the bytes read, remembered as hash_raw_file remembers
+    its hashes: a load reads every file it parses, and the next refresh need not read it again
+    to plan."""
+    path = _inside(raw_dir, relative)
     if not path.is_file():
         return None
     before = _stat_key(path)
     data = path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
     if _stat_key(path) == before:
-        _READ[path] = before  # for remember_digest
-    else:
-        _READ.pop(path, None)
-    return data
+        _remember(path, before, digest)
+    return data, digest
+
+
+def _inside(raw_dir: Path, relative: str) -> Path:
+    reason = outside_reason(raw_dir, relative)
+    if reason:
+        raise PathError(reason)
+    return raw_dir / relative
 
 
 # The raw files hashed, with what the file system said of each just before: (device, inode,
@@ -87,8 +98,6 @@ _HASHED: dict[Path, tuple[tuple[int, ...], str]] = {}
 # unchanged.
 RECENT_NS = 1_000_000_000
 REMEMBERED_FORMAT = 1
-# What the file system said of each file read_inside read, when it said the same after reading.
-_READ: dict[Path, tuple[int, ...]] = {}
 # Whether _HASHED holds hashes taken since they were last saved.
 _unsaved = False
 
@@ -124,14 +133,6 @@ def hash_raw_file(path: Path) -> str:
     if _stat_key(path) == before:
         _remember(path, before, digest)
     return digest
-
-
-def remember_digest(path: Path, digest: str) -> None:
-    """Remember `digest`, the SHA-256 the caller took of the bytes read_inside just read from
-    `path`, as hash_raw_file would have (a load reads every file it parses)."""
-    before = _READ.pop(path, None)
-    if before is not None:
-        _remember(path, before, digest)
 
 
 def _remember(path: Path, before: tuple[int, ...], digest: str) -> None:
