@@ -1,7 +1,8 @@
 """The floor of a refresh: dbt's own models as one plain SQL script, run by DuckDB directly.
 
-From a warehouse the pipeline built: copy it, `dbt compile --full-refresh` against the copy (so
-every model's compiled SQL is its full build), drop every relation a model built, and run, in
+From a warehouse the pipeline built: copy it, `dbt compile --full-refresh` against the copy and
+a new marts file (so every model's compiled SQL is its full build, and the marts go to a file
+of the same storage format as the pipeline's), drop every relation a model built, and run, in
 the manifest's topological order, `create or replace view|table <relation> as <compiled SQL>`
 for every model on what is left: the raw tables and the seeds as the pipeline loaded them. The
 time of that script, with no orchestrator, no dbt and no data tests, under dbt's memory bound,
@@ -21,6 +22,8 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project.marts_file import attach_marts
+
 MATERIALISED_AS = {"view": "view", "table": "table", "incremental": "table"}
 
 
@@ -30,17 +33,20 @@ class Floor:
     compile_seconds: float
     statements: int
     warehouse: Path  # the copy the script ran on: raw tables, seeds and the floor's models
+    marts: Path  # the marts file the script wrote the marts into
     script: Path
     model_seconds: dict[str, float]  # per model, as the script ran it
 
 
-def compile_manifest(project_dir: Path, warehouse: Path, target_dir: Path) -> dict:
-    """dbt's manifest with compiled code for every node, compiled against `warehouse`."""
+def compile_manifest(project_dir: Path, warehouse: Path, marts: Path, target_dir: Path) -> dict:
+    """dbt's manifest with compiled code for every node, compiled against `warehouse` and the
+    marts file `marts`."""
     dbt = str(Path(sys.executable).parent / "dbt")
     dbt_dir = project_dir / "dbt"
     env = {
         **_base_environment(),
         "ALCAP_WAREHOUSE": str(warehouse),
+        "ALCAP_MARTS": str(marts),
         "DBT_PROJECT_DIR": str(dbt_dir),
     }
     command = [dbt, "compile", "--full-refresh", "--quiet", "--target-path", str(target_dir)]
@@ -52,7 +58,8 @@ def compile_manifest(project_dir: Path, warehouse: Path, target_dir: Path) -> di
 
 
 def _base_environment() -> dict[str, str]:
-    return {key: value for key, value in os.environ.items() if key != "ALCAP_WAREHOUSE"}
+    moved = {"ALCAP_WAREHOUSE", "ALCAP_MARTS"}
+    return {key: value for key, value in os.environ.items() if key not in moved}
 
 
 def model_nodes(manifest: dict) -> list[dict]:
@@ -98,9 +105,16 @@ def _named_statements(manifest: dict) -> list[tuple[str, str]]:
     return statements
 
 
-def keep_inputs_only(warehouse: Path, manifest: dict) -> None:
+def connect(warehouse: Path, marts: Path, config: dict | None = None) -> duckdb.DuckDBPyConnection:
+    """The warehouse with the marts file attached as dbt's profile attaches it."""
+    connection = duckdb.connect(str(warehouse), config=config or {})
+    attach_marts(connection, marts)
+    return connection
+
+
+def keep_inputs_only(warehouse: Path, marts: Path, manifest: dict) -> None:
     """Drop every relation a model built: what stays is raw tables, seeds and the rest."""
-    with duckdb.connect(str(warehouse)) as connection:
+    with connect(warehouse, marts) as connection:
         for node in reversed(model_nodes(manifest)):
             kind = MATERIALISED_AS[node["config"]["materialized"]]
             # A relation may be a table where the manifest says view, or the other way round.
@@ -122,15 +136,16 @@ def run_floor(project_dir: Path, warehouse: Path, work_dir: Path) -> Floor:
     copy = work_dir / "db" / warehouse.name
     copy.parent.mkdir(parents=True)
     shutil.copy2(warehouse, copy)
+    marts = work_dir / "db" / "alcap_marts.duckdb"
     started = time.monotonic()
-    manifest = compile_manifest(project_dir, copy, work_dir / "target")
+    manifest = compile_manifest(project_dir, copy, marts, work_dir / "target")
     compile_seconds = time.monotonic() - started
-    keep_inputs_only(copy, manifest)
+    keep_inputs_only(copy, marts, manifest)
     statements = _named_statements(manifest)
     script = work_dir / "floor.sql"
     script.write_text(";\n\n".join(sql for _, sql in statements) + ";\n", encoding="utf-8")
     model_seconds = {}
-    with duckdb.connect(str(copy), config=dbt_bound()) as connection:
+    with connect(copy, marts, dbt_bound()) as connection:
         started = time.monotonic()
         for name, statement in statements:
             before = time.monotonic()
@@ -138,7 +153,7 @@ def run_floor(project_dir: Path, warehouse: Path, work_dir: Path) -> Floor:
             if name:
                 model_seconds[name] = time.monotonic() - before
         seconds = time.monotonic() - started
-    return Floor(seconds, compile_seconds, len(statements), copy, script, model_seconds)
+    return Floor(seconds, compile_seconds, len(statements), copy, marts, script, model_seconds)
 
 
 def dbt_bound() -> dict[str, str]:

@@ -168,7 +168,7 @@ def run_scale(scale: float, seed: int, work: Path, timeout: float | None = None)
     if not full.ok:
         return Scale(scale, generated, refreshes, 0.0, 0.0, False, 0, 0.0, parse_seconds)
     floor = run_floor(project_dir, home / "warehouse.duckdb", work / "floor")
-    comparison = compare_marts(home / "warehouse.duckdb", floor.warehouse)
+    comparison = compare_marts(home / "alcap_marts.duckdb", floor.marts)
     marts_equal = all(differing == 0 for _, differing in comparison.values())
     marts_rows = sum(rows for rows, _ in comparison.values())
     _say(f"scale {scale:g}: floor {floor.seconds:.1f} s, marts equal: {marts_equal}")

@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from dagster_project.marts_file import attach_marts
 from dagster_project.settings import Settings, load_settings
 
 # Rows per source are defined once, in dbt (int_source_rows_counted → marts.dim_sources).
@@ -62,7 +63,10 @@ def _reader(settings: Settings, live: bool) -> duckdb.DuckDBPyConnection:
         hint = "alcap ingest" if live else "alcap refresh"
         raise SystemExit(f"alcap: {path} does not exist yet; run `{hint}` first")
     try:
-        return duckdb.connect(str(path), read_only=True)
+        connection = duckdb.connect(str(path), read_only=True)
+        if live and settings.marts.exists():
+            attach_marts(connection, settings.marts, read_only=True)
+        return connection
     except duckdb.IOException as error:
         if live and "lock" in str(error).lower():
             raise SystemExit(

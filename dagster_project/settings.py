@@ -1,8 +1,9 @@
 """Every path and knob, read once from environment variables.
 
 One setting, one place: the CLI, the Dagster resources and the dbt profile all derive the
-warehouse from ALCAP_HOME (the profile reads it itself; see dbt/profiles.yml). Reading the
-settings has no side effects: nothing is created and no environment variable is changed here.
+warehouse and the marts file from ALCAP_HOME (the profile reads it itself; see
+dbt/profiles.yml). Reading the settings has no side effects: nothing is created and no
+environment variable is changed here.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ CLAIMS_INCREMENTAL_TAG = "alcap/claims_incremental"
 # output for any statement longer than two seconds, and it is a session setting, so it cannot
 # go in a connection's config.
 NO_PROGRESS_BAR = "set enable_progress_bar = false"
+# The marts file's catalog name, as dbt's profile attaches it (dbt/profiles.yml).
+MARTS_CATALOG = "alcap_marts"
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,11 @@ class Settings:
     @property
     def warehouse(self) -> Path:
         return self.home / "warehouse.duckdb"
+
+    @property
+    def marts(self) -> Path:
+        """The marts dbt builds, in a file of their own that publishing copies (profiles.yml)."""
+        return self.home / "alcap_marts.duckdb"
 
     @property
     def serving_dir(self) -> Path:

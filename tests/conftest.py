@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -13,6 +14,7 @@ import duckdb
 import pytest
 import yaml
 
+from dagster_project.marts_file import attach_marts
 from dagster_project.settings import PROJECT_ROOT
 
 CLAIMS_HEADER = (
@@ -143,6 +145,15 @@ def connection(tmp_path: Path):
 
 
 ALCAP = [sys.executable, "-m", "dagster_project.cli"]
+
+
+@contextlib.contextmanager
+def open_warehouse(home: Path, read_only: bool = True):
+    """The warehouse of `home` with its marts file attached, as dbt sees them: `raw.<name>`
+    and `marts.<name>` both resolve."""
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=read_only) as connection:
+        attach_marts(connection, home / "alcap_marts.duckdb", read_only=read_only)
+        yield connection
 
 
 def run_alcap(

@@ -114,10 +114,11 @@ def test_floor_script_gives_the_pipelines_marts(
 ) -> None:
     project, home = tiny_refresh
     warehouse = home / "warehouse.duckdb"
+    marts = home / "alcap_marts.duckdb"
     result = floor.run_floor(project, warehouse, tmp_path / "floor")
     script = result.script.read_text(encoding="utf-8")
-    assert 'create or replace table "warehouse"."marts"."fct_claims"' in script
-    comparison = floor.compare_marts(warehouse, result.warehouse)
+    assert 'create or replace table "alcap_marts"."marts"."fct_claims"' in script
+    comparison = floor.compare_marts(marts, result.marts)
     assert set(comparison) >= {
         "fct_claims",
         "fct_cluster_output_value",
@@ -125,23 +126,23 @@ def test_floor_script_gives_the_pipelines_marts(
         "dim_sources",
     }
     assert {table: differing for table, (_, differing) in comparison.items() if differing} == {}
-    with duckdb.connect(str(warehouse), read_only=True) as connection:
+    with duckdb.connect(str(marts), read_only=True) as connection:
         generated_claims = connection.execute(
             "select count(*) from marts.fct_claims where source_id like 'binzhou_statistics_bureau%'"
         ).fetchone()[0]
     assert generated_claims > 1000  # the generated panel reached the marts
 
     # The comparison is not blind: it sees one value changed in its tenth significant digit.
-    changed = tmp_path / "changed" / "warehouse.duckdb"
+    changed = tmp_path / "changed" / "alcap_marts.duckdb"
     changed.parent.mkdir()
-    shutil.copy2(result.warehouse, changed)
+    shutil.copy2(result.marts, changed)
     with duckdb.connect(str(changed)) as connection:
         connection.execute(
             "update marts.fct_claims set value_normalised = value_normalised * (1 + 1e-9)"
             " where claim_id = (select min(claim_id) from marts.fct_claims"
             " where value_normalised <> 0)"
         )
-    after = floor.compare_marts(warehouse, changed)
+    after = floor.compare_marts(marts, changed)
     assert after["fct_claims"][1] == 2  # the row as it was, and as it is now
 
 

@@ -12,10 +12,9 @@ import re
 import shutil
 from pathlib import Path
 
-import dagster as dg
 import duckdb
 import pytest
-from conftest import assert_same_snapshot, mart_rows, run_alcap
+from conftest import assert_same_snapshot, mart_rows, open_warehouse, run_alcap
 
 from dagster_project.publish.parquet import read_manifest
 from dagster_project.publish.snapshot import publish_snapshot
@@ -97,20 +96,15 @@ def test_one_edited_claim_is_the_one_change_a_correction(edited):
     ]
 
 
-def test_the_refresh_published_only_the_changes_and_equals_a_full_publication(edited, tmp_path):
-    """The edited claim's refresh started its snapshot from a copy of the previous one and
-    replaced only the changed partitions (publish/fingerprints.py); a snapshot published in
-    full from the same warehouse holds the same tables, keys, comments and rows."""
+def test_the_refreshed_snapshot_equals_a_new_publication_and_parquet_keeps_unchanged_marts(
+    edited, tmp_path
+):
+    """The edited claim's refresh published, from a marts file dbt updated in place, the same
+    tables, keys, comments and rows as a publication of the same files into a new place."""
     home = edited["home"]
     snapshot, link = home / "serving" / "alcap.duckdb", home / "serving" / "parquet"
-    instance = dg.DagsterInstance.from_config(str(home / "dagster_home"))
-    event = instance.get_latest_materialization_event(dg.AssetKey(["serving", "snapshot"]))
-    publication = event.asset_materialization.metadata["publication"].value
-    assert publication.startswith(f"changes since {edited['first_build']}:"), publication
-
     in_full = tmp_path / "in_full" / "alcap.duckdb"
-    build = publish_snapshot(home / "warehouse.duckdb", in_full, MANIFEST)
-    assert build.previous_build_id is None and build.publication.startswith("full")
+    publish_snapshot(home / "warehouse.duckdb", home / "alcap_marts.duckdb", in_full, MANIFEST)
     assert_same_snapshot(snapshot, in_full)
     newest = "(select build_id from meta.builds order by finished_at desc limit 1)"
     for table, columns in (
@@ -241,9 +235,10 @@ def test_a_refresh_is_running_while_its_lock_is_held(tmp_path):
 def test_each_reason_is_read_from_the_two_snapshots(refreshed, tmp_path):
     """Publish the shipped marts twice, with edits in between that stand for each reason."""
     warehouse = shutil.copy(refreshed / "warehouse.duckdb", tmp_path / "warehouse.duckdb")
+    marts = shutil.copy(refreshed / "alcap_marts.duckdb", tmp_path / "alcap_marts.duckdb")
     snapshot = tmp_path / "serving" / "alcap.duckdb"
-    publish_snapshot(Path(warehouse), snapshot)
-    with duckdb.connect(str(warehouse)) as connection:
+    publish_snapshot(Path(warehouse), Path(marts), snapshot)
+    with open_warehouse(tmp_path, read_only=False) as connection:
         (rejected_file, rejected_line), *_ = connection.execute(
             "select file, line from raw.rejected_rows order by file, line"
         ).fetchall()
@@ -274,7 +269,7 @@ def test_each_reason_is_read_from_the_two_snapshots(refreshed, tmp_path):
             "update marts.fct_value_added_ladder set value_added_cny_per_tonne = 0.5"
             " where ladder_row_id = 'molten_metal_ingot|fred_palumusdm|2019'"
         )
-    build = publish_snapshot(Path(warehouse), snapshot)
+    build = publish_snapshot(Path(warehouse), Path(marts), snapshot)
     reasons = {
         (row["mart"], row["figure_key"].split("|")[0], row["change_reason"])
         for row in changes(tmp_path, build.build_id)

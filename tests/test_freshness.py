@@ -10,6 +10,7 @@ from datetime import date
 import duckdb
 import pytest
 import yaml
+from conftest import open_warehouse
 
 from dagster_project.ingest.loader import load_source_registry
 from dagster_project.settings import DBT_PROJECT_DIR
@@ -78,6 +79,7 @@ def warehouse_copy(refreshed, tmp_path_factory):
     this process (dbtRunner), which saves a process start per day judged."""
     home = tmp_path_factory.mktemp("freshness")
     shutil.copy(refreshed / "warehouse.duckdb", home / "warehouse.duckdb")
+    shutil.copy(refreshed / "alcap_marts.duckdb", home / "alcap_marts.duckdb")
     with duckdb.connect(str(home / "warehouse.duckdb")) as connection:
         # An announced release, as the registry would carry it (staging is a view over this).
         connection.execute(
@@ -101,7 +103,7 @@ def build_dim_sources(home, as_of_date: str, monkeypatch) -> dict[str, tuple]:
     )  # fmt: skip
     assert result.success, result.exception
     # dbt keeps its connection open in this process: share it (same configuration).
-    with duckdb.connect(str(home / "warehouse.duckdb")) as connection:
+    with open_warehouse(home, read_only=False) as connection:
         rows = connection.execute(
             "select source_id, cadence, latest_period_date, is_stale, stale_reason,"
             " freshness_as_of_date from marts.dim_sources"

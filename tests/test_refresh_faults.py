@@ -125,7 +125,8 @@ from pathlib import Path
 from dagster_project.dbt_project import dbt_project
 from dagster_project.publish.snapshot import publish_snapshot
 home = Path(sys.argv[1])
-publish_snapshot(home / "warehouse.duckdb", home / "serving" / "alcap.duckdb", dbt_project.manifest_path)
+publish_snapshot(home / "warehouse.duckdb", home / "alcap_marts.duckdb", home / "serving" / "alcap.duckdb",
+                 dbt_project.manifest_path)
 """
 
 

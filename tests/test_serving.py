@@ -76,13 +76,13 @@ def test_snapshot_holds_only_marts_audit_tables_and_meta(snapshot):
     assert snapshot.execute("select current_database()").fetchone() == ("alcap",)
 
 
-def test_marts_are_equal_to_the_warehouse(refreshed):
+def test_marts_are_equal_to_the_marts_dbt_built(refreshed):
     """The snapshot is a faithful copy: every row of every mart, both ways."""
     with duckdb.connect() as database:  # its own instance: the attachments stay here
         database.execute(f"attach '{refreshed / 'serving' / 'alcap.duckdb'}' (read_only)")
-        database.execute(f"attach '{refreshed / 'warehouse.duckdb'}' (read_only)")
+        database.execute(f"attach '{refreshed / 'alcap_marts.duckdb'}' (read_only)")
         for name in MARTS:
-            for left, right in (("alcap", "warehouse"), ("warehouse", "alcap")):
+            for left, right in (("alcap", "alcap_marts"), ("alcap_marts", "alcap")):
                 difference = database.execute(
                     f"select count(*) from (select * from {left}.marts.{name}"
                     f" except all select * from {right}.marts.{name})"
@@ -244,8 +244,12 @@ def test_history_is_kept_and_readers_keep_their_build(home_copy):
     snapshot = home_copy / "serving" / "alcap.duckdb"
     first = latest_build(snapshot)["build_id"]
     with duckdb.connect(str(snapshot), read_only=True) as open_before:
-        second = publish_snapshot(home_copy / "warehouse.duckdb", snapshot, MANIFEST)
-        third = publish_snapshot(home_copy / "warehouse.duckdb", snapshot, MANIFEST)
+        second = publish_snapshot(
+            home_copy / "warehouse.duckdb", home_copy / "alcap_marts.duckdb", snapshot, MANIFEST
+        )
+        third = publish_snapshot(
+            home_copy / "warehouse.duckdb", home_copy / "alcap_marts.duckdb", snapshot, MANIFEST
+        )
         # A connection opened before the swap still reads the build it opened.
         assert open_before.execute("select build_id from meta.builds").fetchall() == [(first,)]
     assert len({first, second.build_id, third.build_id}) == 3
@@ -273,6 +277,8 @@ def test_a_failed_publication_leaves_the_previous_snapshot(home_copy):
     with duckdb.connect(str(home_copy / "warehouse.duckdb")) as warehouse:
         warehouse.execute("drop table raw.file_loads")
     with pytest.raises(duckdb.Error):
-        publish_snapshot(home_copy / "warehouse.duckdb", snapshot, MANIFEST)
+        publish_snapshot(
+            home_copy / "warehouse.duckdb", home_copy / "alcap_marts.duckdb", snapshot, MANIFEST
+        )
     assert snapshot.read_bytes() == before
     assert not list(snapshot.parent.glob("*.building*")), "the half-built file is removed"

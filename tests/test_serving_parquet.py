@@ -69,7 +69,11 @@ def test_a_new_export_swaps_the_whole_set(refreshed, tmp_path):
 
     builds = [first]
     for _ in range(2):
-        builds.append(publish_snapshot(home / "warehouse.duckdb", snapshot, MANIFEST).build_id)
+        builds.append(
+            publish_snapshot(
+                home / "warehouse.duckdb", home / "alcap_marts.duckdb", snapshot, MANIFEST
+            ).build_id
+        )
         manifest = export_parquet(snapshot, link)
         assert manifest["build_id"] == builds[-1]
         assert json.loads((link / "manifest.json").read_text())["build_id"] == builds[-1]

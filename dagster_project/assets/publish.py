@@ -24,6 +24,7 @@ def serving_snapshot(paths: AlcapPaths) -> dg.MaterializeResult:
     settings = paths.settings
     build = publish_snapshot(
         settings.warehouse,
+        settings.marts,
         settings.serving_snapshot,
         dbt_project.manifest_path,
         settings.duckdb_config,
@@ -35,8 +36,6 @@ def serving_snapshot(paths: AlcapPaths) -> dg.MaterializeResult:
             "build_id": build.build_id,
             "path": dg.MetadataValue.path(str(settings.serving_snapshot)),
             "git_commit": build.git_commit or "",
-            # "changes since <build>: …" or "full: <why the previous snapshot was not reused>"
-            "publication": build.publication,
             "rows_by_table": dg.MetadataValue.json(build.table_rows),
         }
     )

@@ -97,9 +97,6 @@ class Build:
     storage_version: str
     table_rows: dict[str, int] = field(default_factory=dict)
     file_hashes: dict[str, str | None] = field(default_factory=dict)
-    # How the snapshot was written: in full (and why), or as the changes since a build.
-    publication: str = ""
-    previous_build_id: str | None = None  # the build whose snapshot was copied, if one was
 
 
 def new_build_id(finished_at: datetime) -> str:
@@ -180,13 +177,10 @@ def record_build(
     previous_snapshot: Path,
     manifest_path: Path | None,
     storage_version: str,
-    history_in_target: bool = False,
 ) -> Build:
-    """Write meta.* into the snapshot being built: the history so far plus this build.
-    `history_in_target`: the target is a copy of the previous snapshot, meta.* included."""
-    if not history_in_target:
-        create_meta_tables(connection, target)
-        copy_history(connection, target, previous_snapshot)
+    """Write meta.* into the snapshot being built: the history so far plus this build."""
+    create_meta_tables(connection, target)
+    copy_history(connection, target, previous_snapshot)
     table_rows = {
         f"{schema}.{name}": connection.execute(
             f'select count(*) from "{target}"."{schema}"."{name}"'

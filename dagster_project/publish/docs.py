@@ -39,7 +39,16 @@ def build_docs(snapshot: Path, out_dir: Path, project_dir: Path = DBT_PROJECT_DI
         database = work_dir / "snapshot.duckdb"
         shutil.copyfile(snapshot, database)
         target = work_dir / "target"
-        environment = {**os.environ, **NO_TRACKING, "ALCAP_WAREHOUSE": str(database)}
+        # The profile reads the marts from the marts file and the raw tables from the
+        # warehouse: both are copies of the snapshot, which holds both (a file opens once).
+        marts = work_dir / "alcap_marts.duckdb"
+        shutil.copyfile(snapshot, marts)
+        environment = {
+            **os.environ,
+            **NO_TRACKING,
+            "ALCAP_WAREHOUSE": str(database),
+            "ALCAP_MARTS": str(marts),
+        }
         command = [
             DBT_EXECUTABLE,
             "docs",
