@@ -138,8 +138,8 @@ def kill_publication(home: Path) -> bool:
     try:
         while process.poll() is None and not building.exists():
             time.sleep(0.01)
-        # Into the writing of the new file: a publication of few changes (it starts from a copy
-        # of the previous snapshot) finishes in a few tenths of a second after this moment.
+        # Into the writing of the new file: a publication (it starts from a copy of the marts
+        # file) finishes in a few tenths of a second after this moment.
         time.sleep(0.05)
         if process.poll() is not None:
             return False
