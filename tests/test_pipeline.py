@@ -192,6 +192,25 @@ def test_cli_query_prints_a_readable_table(refreshed):
     assert "330,000,000,000" in result.stdout
 
 
+def test_cli_live_query_reads_the_marts_file_beside_the_warehouse(refreshed, snapshot):
+    """--live reads the warehouse's raw tables and, by the same names as in the snapshot, the
+    marts dbt keeps in their own file."""
+    result = run_alcap(
+        refreshed,
+        PROJECT_ROOT / "raw",
+        "query",
+        "--live",
+        "--format",
+        "csv",
+        "select (select count(*) from marts.fct_claims) as claims,"
+        " (select count(*) from raw.file_loads) as files",
+    )
+    assert result.returncode == 0, result.stderr
+    claims, files = (int(value) for value in result.stdout.splitlines()[1].split(","))
+    assert claims == rows(snapshot, "select count(*) from marts.fct_claims")[0][0] > 0
+    assert files == rows(snapshot, "select count(*) from raw.file_loads")[0][0] > 0
+
+
 def test_cli_query_reports_sql_errors_clearly(refreshed):
     result = run_alcap(refreshed, PROJECT_ROOT / "raw", "query", "select * from no_such_table")
     assert result.returncode == 2
