@@ -12,6 +12,8 @@ from dagster_project.settings import MARTS_CATALOG
 
 # The oldest storage format that keeps comments and keys; DuckDB 1.2 and later read it.
 STORAGE_VERSION = "v1.2.0"
+# The schema of the marts in the file (dbt_project.yml), as in the snapshot.
+MARTS_SCHEMA = "marts"
 
 
 def attach_marts(
@@ -23,8 +25,8 @@ def attach_marts(
     path = str(marts).replace("'", "''")
     connection.execute(f"attach if not exists '{path}' as {MARTS_CATALOG} ({options})")
     (built,) = connection.execute(
-        "select count(*) from duckdb_schemas() where database_name = ? and schema_name = 'marts'",
-        [MARTS_CATALOG],
+        "select count(*) from duckdb_schemas() where database_name = ? and schema_name = ?",
+        [MARTS_CATALOG, MARTS_SCHEMA],
     ).fetchone()
     if built:
-        connection.execute(f"set search_path = 'main,{MARTS_CATALOG}.marts'")
+        connection.execute(f"set search_path = 'main,{MARTS_CATALOG}.{MARTS_SCHEMA}'")

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.marts_file import STORAGE_VERSION, attach_marts
+from dagster_project.marts_file import MARTS_SCHEMA, STORAGE_VERSION, attach_marts
 from dagster_project.publish import builds, fingerprints
 from dagster_project.publish.catalog import Table, read_tables
 from dagster_project.publish.sql_text import literal, quote
@@ -37,7 +37,6 @@ RAW_PRIMARY_KEYS = {("raw", "file_loads"): ("file",)}
 TIMESTAMP_WITH_TIME_ZONE = "TIMESTAMP WITH TIME ZONE"
 UTC_NOTE = "(UTC, without time zone)"
 BUILDING = "serving_building"
-MARTS_SCHEMA = "marts"
 
 
 def read_source_descriptions(manifest_path: Path | None) -> dict[tuple[str, str], dict]:
@@ -110,18 +109,23 @@ def copy_table(
     for column in table.columns:
         comment = column.comment
         if column.data_type == TIMESTAMP_WITH_TIME_ZONE:
-            comment = f"{(comment or '').rstrip('. ')} {UTC_NOTE}.".lstrip()
+            comment = utc_comment(comment)
         if comment:
             connection.execute(
                 f"comment on column {qualified}.{quote(column.name)} is {literal(comment)}"
             )
 
 
+def utc_comment(comment: str | None) -> str:
+    """A column comment that says its timestamps are in UTC, without a time zone."""
+    return f"{(comment or '').rstrip('. ')} {UTC_NOTE}.".lstrip()
+
+
 def target_table(table: Table, target: str) -> str:
     return f"{quote(target)}.{quote(table.schema)}.{quote(table.name)}"
 
 
-def select_rows(table: Table, source_catalog: str, where: str = "true") -> str:
+def select_rows(table: Table, source_catalog: str) -> str:
     """The published form of the warehouse table's rows (timestamps with a time zone as UTC)."""
     selected = []
     for column in table.columns:
@@ -131,7 +135,7 @@ def select_rows(table: Table, source_catalog: str, where: str = "true") -> str:
         selected.append(f"{expression} as {quote(column.name)}")
     return (
         f"select {', '.join(selected)}"
-        f" from {quote(source_catalog)}.{quote(table.schema)}.{quote(table.name)} where {where}"
+        f" from {quote(source_catalog)}.{quote(table.schema)}.{quote(table.name)}"
     )
 
 
@@ -237,16 +241,15 @@ def publish_timestamps_as_utc(connection: duckdb.DuckDBPyConnection) -> None:
             f"alter table {qualified} alter column {quote(column)} set data type timestamp"
             f" using timezone('UTC', {quote(column)})"
         )
-        note = f"{(comment or '').rstrip('. ')} {UTC_NOTE}.".lstrip()
-        connection.execute(f"comment on column {qualified}.{quote(column)} is {literal(note)}")
+        connection.execute(
+            f"comment on column {qualified}.{quote(column)} is {literal(utc_comment(comment))}"
+        )
 
 
 @contextlib.contextmanager
-def attached(
-    connection: duckdb.DuckDBPyConnection, building: Path, options: str = ""
-) -> Iterator[None]:
+def attached(connection: duckdb.DuckDBPyConnection, building: Path) -> Iterator[None]:
     """The file being built, attached as BUILDING while the block runs."""
-    connection.execute(f"attach {literal(str(building))} as {BUILDING}{options}")
+    connection.execute(f"attach {literal(str(building))} as {BUILDING}")
     try:
         yield
     finally:
