@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 from conftest import open_warehouse, throwaway_python
 
@@ -165,15 +166,21 @@ def test_oldest_reader_sees_and_enforces_the_keys(refreshed, reader_environments
 def test_oldest_reader_reads_a_snapshot_of_marts_changed_in_place(
     refreshed, reader_environments, tmp_path
 ):
-    """A snapshot copied from a marts file whose rows were updated in place (as dbt's
-    incremental models do), is still read, keys and all, by DuckDB 1.2."""
+    """A snapshot copied from a marts file whose keyed rows were deleted and inserted again
+    (as dbt's incremental fct_claims does, its key kept up to date) and updated, is still read,
+    keys and all, by DuckDB 1.2."""
     home = tmp_path / "home"
     shutil.copytree(refreshed, home, ignore=shutil.ignore_patterns("dagster_home"), symlinks=True)
     with open_warehouse(home, read_only=False) as warehouse:
         warehouse.execute(
-            "update marts.fct_claims set location_note = 'edited by the test'"
-            " where claim_id = (select min(claim_id) from marts.fct_claims)"
+            "create temporary table edited as select * replace ('edited by the test' as"
+            " location_note) from marts.fct_claims where file = (select min(file) from"
+            " marts.fct_claims)"
         )
+        warehouse.execute(
+            "delete from marts.fct_claims where claim_id in (from edited select claim_id)"
+        )
+        warehouse.execute("insert into marts.fct_claims from edited")
         warehouse.execute(
             "update marts.dim_sources set title = title || ' (edited by the test)'"
             " where source_id = (select min(source_id) from marts.dim_sources)"
@@ -189,3 +196,8 @@ def test_oldest_reader_reads_a_snapshot_of_marts_changed_in_place(
     assert report["newest_build"] == build.build_id
     keys = keys_as_read(reader_environments[READER_VERSIONS[0]], snapshot, tmp_path)
     assert keys["duplicate"].startswith("refused") and keys["null"].startswith("refused"), keys
+    with duckdb.connect(str(snapshot), read_only=True) as connection:
+        (edited,) = connection.execute(
+            "select count(*) from marts.fct_claims where location_note = 'edited by the test'"
+        ).fetchone()
+    assert edited > 1
