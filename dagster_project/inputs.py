@@ -22,11 +22,18 @@ from dagster_project.ingest.paths import (
     sha256_of,
     unsaved,
 )
-from dagster_project.ingest.registry import REGISTRY_FILE, data_files_on_disk
+from dagster_project.ingest.registry import (
+    REGISTRY_FILE,
+    RegistryError,
+    data_files_on_disk,
+    load_registry,
+)
 from dagster_project.publish.builds import latest_build
 from dagster_project.settings import PROJECT_ROOT, Settings
 
 STATE_FILE = "last_build_inputs.json"
+# What of a registry entry is not the source itself: its place in sources.yml and its files.
+NOT_SOURCE_FIELDS = ("line", "files", "text_files")
 # The code that turns raw files into marts: the dbt project and the Python package.
 PROJECT_FOLDERS = ("dbt/models", "dbt/seeds", "dbt/macros", "dbt/tests", "dagster_project")
 PROJECT_FILES = ("dbt/dbt_project.yml", "dbt/profiles.yml", "uv.lock")
@@ -112,12 +119,31 @@ def published_build_inputs(settings: Settings) -> tuple[str, dict[str, str | Non
     return build["build_id"], dict(files)
 
 
+def registry_summary(raw_dir: Path) -> dict | None:
+    """What tells a registry with sources added apart from one with sources changed: the
+    SHA-256 of sources.yml, a hash of each source's entry without its files, and every file it
+    lists. None when the registry cannot be read."""
+    path = raw_dir / REGISTRY_FILE
+    try:
+        digest = sha256_of(path)
+        registry = load_registry(path)
+    except (OSError, RegistryError):
+        return None
+    sources = {}
+    for row in registry.sources.iter_rows(named=True):
+        entry = {name: value for name, value in row.items() if name not in NOT_SOURCE_FIELDS}
+        text = json.dumps(entry, sort_keys=True, default=str)
+        sources[row["source_id"]] = hashlib.sha256(text.encode()).hexdigest()
+    return {"sha256": digest, "sources": sources, "files": sorted(registry.listed_files())}
+
+
 def record_published_inputs(settings: Settings, build_id: str) -> None:
-    """Remember the project files of the build just published (atomically)."""
+    """Remember the project files and the registry of the build just published (atomically)."""
     state = {
         "build_id": build_id,
         "other_project_sha256": other_project_fingerprint(),
         "node_files": node_file_hashes(),
+        "registry": registry_summary(settings.raw_dir),
     }
     path = settings.home / STATE_FILE
     temporary = path.with_name(path.name + ".new")

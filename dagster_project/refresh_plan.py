@@ -4,9 +4,11 @@ The comparison is with the inputs of the newest published build (inputs.py): raw
 SHA-256, dbt model and seed files by SHA-256, and one fingerprint of the rest of the project.
 A changed raw file selects its dataset's raw tables; a changed model or seed selects its asset;
 the refresh builds those and everything downstream (dagster-dbt turns that into `dbt build
---select`). Everything is rebuilt when the difference cannot be trusted to be only that: no
-published build, the registry or other project code changed, a file nobody lists, or the last
-refresh did not finish (it may have left models built from other inputs).
+--select`). A registry that only gained sources, or files of its sources, selects the registry
+table and the datasets of the files it newly lists. Everything is rebuilt when the difference
+cannot be trusted to be only that: no published build, a source of the registry changed or
+removed, other project code changed, a file nobody lists, or the last refresh did not finish
+(it may have left models built from other inputs).
 """
 
 from __future__ import annotations
@@ -24,9 +26,11 @@ from dagster_project.inputs import (
     published_build_inputs,
     raw_file_hashes,
     read_published_state,
+    registry_summary,
 )
 from dagster_project.settings import CLAIMS_INCREMENTAL_TAG, REFRESH_JOB, Settings
 
+REGISTRY_ASSET = "raw/source_registry"
 # The datasets whose files hold one claim per row: when only their files changed, the claims
 # models update the claims of those files alone (dbt/macros/claims_incremental.sql).
 CLAIMS_DATASETS = ("article_claims", "point_statistics")
@@ -69,6 +73,29 @@ def _datasets(raw_dir: Path, files: list[str]) -> set[str] | str:
     return {owner[file] for file in files}
 
 
+def _registry_additions(
+    raw_dir: Path, published: dict | None, published_sha256: str | None
+) -> list[str] | str:
+    """The files the registry newly lists, when it changed only by sources added or files
+    added to its sources; otherwise why everything is to be rebuilt. A source's other fields
+    (trust, publisher, dates) reach every claim of it, so any change to them rebuilds all."""
+    if not isinstance(published, dict) or published.get("sha256") != published_sha256:
+        return f"raw/{REGISTRY_FILE} changed (the published build's registry is not on record)"
+    now = registry_summary(raw_dir)
+    if now is None:
+        return "the registry cannot be read"
+    for source_id, entry in sorted(published["sources"].items()):
+        if source_id not in now["sources"]:
+            return f"raw/{REGISTRY_FILE} no longer lists source {source_id}"
+        if now["sources"][source_id] != entry:
+            return f"raw/{REGISTRY_FILE} changed source {source_id}"
+    listed_before = set(published["files"])
+    dropped = sorted(listed_before - set(now["files"]))
+    if dropped:
+        return f"raw/{REGISTRY_FILE} no longer lists {dropped[0]}"
+    return sorted(set(now["files"]) - listed_before)
+
+
 def _model_roots(manifest_path: Path, files: list[str]) -> list[str] | str:
     """The dbt models and seeds defined in `files` (paths under the project root)."""
     nodes = json.loads(manifest_path.read_text(encoding="utf-8"))["nodes"].values()
@@ -105,17 +132,26 @@ def plan_refresh(
         return RefreshPlan(unchanged_build=build_id)
     if other_changed:
         return full("project code or configuration changed", changed)
+    data_files, registry_roots = changed_raw, []
     if REGISTRY_FILE in changed_raw:
-        return full(f"raw/{REGISTRY_FILE} changed", changed)
+        newly_listed = _registry_additions(
+            settings.raw_dir, state.get("registry"), published_raw.get(REGISTRY_FILE)
+        )
+        if isinstance(newly_listed, str):
+            return full(newly_listed, changed)
+        # A file listed now and unlisted before may be unchanged on disk: it loads all the same.
+        others = [file for file in changed_raw if file != REGISTRY_FILE]
+        data_files, registry_roots = sorted(set(others) | set(newly_listed)), [REGISTRY_ASSET]
     if not last_run_succeeded():
         return full("the last refresh did not finish", changed)
-    datasets = _datasets(settings.raw_dir, changed_raw)
+    datasets = _datasets(settings.raw_dir, data_files)
     if isinstance(datasets, str):
         return full(datasets, changed)
     model_roots = _model_roots(manifest_path(), changed_nodes) if changed_nodes else []
     if isinstance(model_roots, str):
         return full(model_roots, changed)
     roots = [f"raw/{table}" for dataset in datasets for table in DATASET_TABLES[dataset]]
+    roots += registry_roots
     return RefreshPlan(
         changed=changed,
         roots=sorted(set(roots + model_roots)),
