@@ -122,19 +122,24 @@ def published_build_inputs(settings: Settings) -> tuple[str, dict[str, str | Non
 def registry_summary(raw_dir: Path) -> dict | None:
     """What tells a registry with sources added apart from one with sources changed: the
     SHA-256 of sources.yml, a hash of each source's entry without its files, and every file it
-    lists. None when the registry cannot be read."""
+    lists with the sources that list it (a file's parse depends on them). None when the
+    registry cannot be read."""
     path = raw_dir / REGISTRY_FILE
     try:
         digest = sha256_of(path)
         registry = load_registry(path)
     except (OSError, RegistryError):
         return None
-    sources = {}
+    sources: dict[str, str] = {}
+    files: dict[str, list[str]] = {}
     for row in registry.sources.iter_rows(named=True):
         entry = {name: value for name, value in row.items() if name not in NOT_SOURCE_FIELDS}
         text = json.dumps(entry, sort_keys=True, default=str)
         sources[row["source_id"]] = hashlib.sha256(text.encode()).hexdigest()
-    return {"sha256": digest, "sources": sources, "files": sorted(registry.listed_files())}
+        for file in [*row["files"], *row["text_files"]]:
+            files.setdefault(file, []).append(row["source_id"])
+    listings = {file: sorted(set(ids)) for file, ids in sorted(files.items())}
+    return {"sha256": digest, "sources": sources, "files": listings}
 
 
 def record_published_inputs(settings: Settings, build_id: str) -> None:

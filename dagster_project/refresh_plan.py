@@ -76,10 +76,16 @@ def _datasets(raw_dir: Path, files: list[str]) -> set[str] | str:
 def _registry_additions(
     raw_dir: Path, published: dict | None, published_sha256: str | None
 ) -> list[str] | str:
-    """The files the registry newly lists, when it changed only by sources added or files
-    added to its sources; otherwise why everything is to be rebuilt. A source's other fields
-    (trust, publisher, dates) reach every claim of it, so any change to them rebuilds all."""
-    if not isinstance(published, dict) or published.get("sha256") != published_sha256:
+    """The files whose listing sources changed (newly listed, or listed by a source more or
+    less), when the registry changed only by sources added or files added to its sources;
+    otherwise why everything is to be rebuilt. A source's other fields (trust, publisher,
+    dates) reach every claim of it, so any change to them rebuilds all."""
+    if (
+        not isinstance(published, dict)
+        or published.get("sha256") != published_sha256
+        or not isinstance(published.get("sources"), dict)
+        or not isinstance(published.get("files"), dict)
+    ):
         return f"raw/{REGISTRY_FILE} changed (the published build's registry is not on record)"
     now = registry_summary(raw_dir)
     if now is None:
@@ -89,11 +95,11 @@ def _registry_additions(
             return f"raw/{REGISTRY_FILE} no longer lists source {source_id}"
         if now["sources"][source_id] != entry:
             return f"raw/{REGISTRY_FILE} changed source {source_id}"
-    listed_before = set(published["files"])
-    dropped = sorted(listed_before - set(now["files"]))
+    before, after = published["files"], now["files"]
+    dropped = sorted(set(before) - set(after))
     if dropped:
         return f"raw/{REGISTRY_FILE} no longer lists {dropped[0]}"
-    return sorted(set(now["files"]) - listed_before)
+    return sorted(file for file, sources in after.items() if before.get(file) != sources)
 
 
 def _model_roots(manifest_path: Path, files: list[str]) -> list[str] | str:

@@ -72,6 +72,17 @@ def test_a_changed_or_removed_source_rebuilds_everything(copied, tmp_path):
     moved = plan(home, raw)
     assert moved.roots == ["raw/source_registry"] and moved.claims_only
 
+    # A source added to a file other sources list already: the file parses differently (its
+    # rows naming the new source load), so its dataset loads again.
+    shared = ADDED_ENTRY.replace("kind: article", "kind: statistic").replace(
+        "dataset: article_claims", "dataset: point_statistics"
+    )
+    shared = shared.replace(f"files: [{ADDED_FILE}]", "files: [statistics/point_statistics.csv]")
+    registry.write_text(text + shared, "utf-8")
+    added_to_shared = plan(home, raw)
+    assert added_to_shared.roots == ["raw/point_statistics", "raw/source_registry"]
+    assert added_to_shared.claims_only
+
 
 def test_an_added_source_loads_its_file_and_the_marts_equal_a_full_rebuild(copied, tmp_path):
     home, raw = copied
