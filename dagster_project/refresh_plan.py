@@ -5,10 +5,10 @@ SHA-256, dbt model and seed files by SHA-256, and one fingerprint of the rest of
 A changed raw file selects its dataset's raw tables; a changed model or seed selects its asset;
 the refresh builds those and everything downstream (dagster-dbt turns that into `dbt build
 --select`). A registry that only gained sources, or files of its sources, selects the registry
-table and the datasets of the files it newly lists. Everything is rebuilt when the difference
-cannot be trusted to be only that: no published build, a source of the registry changed or
-removed, other project code changed, a file nobody lists, or the last refresh did not finish
-(it may have left models built from other inputs).
+table and the datasets of the files whose listing sources changed. Everything is rebuilt when
+the difference cannot be trusted to be only that: no published build, a source of the registry
+changed or removed, other project code changed, a file nobody lists, or the last refresh did
+not finish (it may have left models built from other inputs).
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def _datasets(raw_dir: Path, files: list[str]) -> set[str] | str:
     return {owner[file] for file in files}
 
 
-def _registry_additions(
+def _relisted_files(
     raw_dir: Path, published: dict | None, published_sha256: str | None
 ) -> list[str] | str:
     """The files whose listing sources changed (newly listed, or listed by a source more or
@@ -140,14 +140,14 @@ def plan_refresh(
         return full("project code or configuration changed", changed)
     data_files, registry_roots = changed_raw, []
     if REGISTRY_FILE in changed_raw:
-        newly_listed = _registry_additions(
+        relisted = _relisted_files(
             settings.raw_dir, state.get("registry"), published_raw.get(REGISTRY_FILE)
         )
-        if isinstance(newly_listed, str):
-            return full(newly_listed, changed)
-        # A file listed now and unlisted before may be unchanged on disk: it loads all the same.
+        if isinstance(relisted, str):
+            return full(relisted, changed)
+        # A file listed anew (or by one more source) may be unchanged on disk: it loads again.
         others = [file for file in changed_raw if file != REGISTRY_FILE]
-        data_files, registry_roots = sorted(set(others) | set(newly_listed)), [REGISTRY_ASSET]
+        data_files, registry_roots = sorted(set(others) | set(relisted)), [REGISTRY_ASSET]
     if not last_run_succeeded():
         return full("the last refresh did not finish", changed)
     datasets = _datasets(settings.raw_dir, data_files)
