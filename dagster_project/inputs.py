@@ -24,6 +24,7 @@ from dagster_project.ingest.paths import (
 )
 from dagster_project.ingest.registry import (
     REGISTRY_FILE,
+    Registry,
     RegistryError,
     data_files_on_disk,
     load_registry,
@@ -120,16 +121,18 @@ def published_build_inputs(settings: Settings) -> tuple[str, dict[str, str | Non
 
 
 def registry_summary(raw_dir: Path) -> dict | None:
-    """What tells a registry with sources added apart from one with sources changed: the
-    SHA-256 of sources.yml, a hash of each source's entry without its files, and every file it
-    lists with the sources that list it (a file's parse depends on them). None when the
-    registry cannot be read."""
+    """summarise_registry of raw/sources.yml as it is now; None when it cannot be read."""
     path = raw_dir / REGISTRY_FILE
     try:
-        digest = sha256_of(path)
-        registry = load_registry(path)
+        return summarise_registry(load_registry(path), sha256_of(path))
     except (OSError, RegistryError):
         return None
+
+
+def summarise_registry(registry: Registry, sha256: str) -> dict:
+    """What tells a registry with sources added apart from one with sources changed: the
+    SHA-256 of sources.yml, a hash of each source's entry without its files, and every file it
+    lists with the sources that list it (a file's parse depends on them)."""
     sources: dict[str, str] = {}
     files: dict[str, list[str]] = {}
     for row in registry.sources.iter_rows(named=True):
@@ -139,7 +142,7 @@ def registry_summary(raw_dir: Path) -> dict | None:
         for file in [*row["files"], *row["text_files"]]:
             files.setdefault(file, []).append(row["source_id"])
     listings = {file: sorted(set(ids)) for file, ids in sorted(files.items())}
-    return {"sha256": digest, "sources": sources, "files": listings}
+    return {"sha256": sha256, "sources": sources, "files": listings}
 
 
 def record_published_inputs(settings: Settings, build_id: str) -> None:

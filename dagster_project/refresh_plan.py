@@ -19,14 +19,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dagster_project.ingest.loader import DATASET_TABLES
-from dagster_project.ingest.registry import DATASETS, REGISTRY_FILE, RegistryError, load_registry
+from dagster_project.ingest.registry import (
+    DATASETS,
+    REGISTRY_FILE,
+    Registry,
+    RegistryError,
+    load_registry,
+)
 from dagster_project.inputs import (
     node_file_hashes,
     other_project_fingerprint,
     published_build_inputs,
     raw_file_hashes,
     read_published_state,
-    registry_summary,
+    summarise_registry,
 )
 from dagster_project.settings import CLAIMS_INCREMENTAL_TAG, REFRESH_JOB, Settings
 
@@ -60,12 +66,8 @@ def full(reason: str, changed: list[str] | None = None) -> RefreshPlan:
     return RefreshPlan(changed=changed or [], roots=None, reason=reason)
 
 
-def _datasets(raw_dir: Path, files: list[str]) -> set[str] | str:
+def _datasets(registry: Registry, files: list[str]) -> set[str] | str:
     """The datasets that list `files`, or why that cannot be known."""
-    try:
-        registry = load_registry(raw_dir / REGISTRY_FILE)
-    except RegistryError as error:
-        return f"the registry cannot be read ({error})"
     owner = {file: dataset for dataset in DATASETS for file in registry.files_of(dataset)}
     for file in files:
         if file not in owner:
@@ -74,7 +76,7 @@ def _datasets(raw_dir: Path, files: list[str]) -> set[str] | str:
 
 
 def _relisted_files(
-    raw_dir: Path, published: dict | None, published_sha256: str | None
+    now: dict, published: dict | None, published_sha256: str | None
 ) -> list[str] | str:
     """The files whose listing sources changed (newly listed, or listed by a source more or
     less), when the registry changed only by sources added or files added to its sources;
@@ -87,9 +89,6 @@ def _relisted_files(
         or not isinstance(published.get("files"), dict)
     ):
         return f"raw/{REGISTRY_FILE} changed (the published build's registry is not on record)"
-    now = registry_summary(raw_dir)
-    if now is None:
-        return "the registry cannot be read"
     for source_id, entry in sorted(published["sources"].items()):
         if source_id not in now["sources"]:
             return f"raw/{REGISTRY_FILE} no longer lists source {source_id}"
@@ -128,9 +127,8 @@ def plan_refresh(
     if published is None or state is None or state.get("build_id") != published[0]:
         return full("no published build to compare with")
     build_id, published_raw = published
-    changed_raw = changed_files(
-        published_raw, raw_file_hashes(settings.raw_dir, settings.raw_file_hashes)
-    )
+    raw_now = raw_file_hashes(settings.raw_dir, settings.raw_file_hashes)
+    changed_raw = changed_files(published_raw, raw_now)
     changed_nodes = changed_files(state.get("node_files", {}), node_file_hashes())
     other_changed = state.get("other_project_sha256") != other_project_fingerprint()
     changed = changed_raw + changed_nodes
@@ -138,10 +136,16 @@ def plan_refresh(
         return RefreshPlan(unchanged_build=build_id)
     if other_changed:
         return full("project code or configuration changed", changed)
+    try:
+        registry = load_registry(settings.raw_dir / REGISTRY_FILE)
+    except RegistryError as error:
+        return full(f"the registry cannot be read ({error})", changed)
     data_files, registry_roots = changed_raw, []
     if REGISTRY_FILE in changed_raw:
         relisted = _relisted_files(
-            settings.raw_dir, state.get("registry"), published_raw.get(REGISTRY_FILE)
+            summarise_registry(registry, raw_now[REGISTRY_FILE]),
+            state.get("registry"),
+            published_raw.get(REGISTRY_FILE),
         )
         if isinstance(relisted, str):
             return full(relisted, changed)
@@ -150,7 +154,7 @@ def plan_refresh(
         data_files, registry_roots = sorted(set(others) | set(relisted)), [REGISTRY_ASSET]
     if not last_run_succeeded():
         return full("the last refresh did not finish", changed)
-    datasets = _datasets(settings.raw_dir, data_files)
+    datasets = _datasets(registry, data_files)
     if isinstance(datasets, str):
         return full(datasets, changed)
     model_roots = _model_roots(manifest_path(), changed_nodes) if changed_nodes else []

@@ -27,7 +27,7 @@ import duckdb
 
 from dagster_project.marts_file import MARTS_SCHEMA, STORAGE_VERSION, attach_marts
 from dagster_project.publish import builds, fingerprints
-from dagster_project.publish.catalog import Table, read_tables
+from dagster_project.publish.catalog import PUBLISHED_TABLES, Table, read_tables
 from dagster_project.publish.sql_text import literal, quote
 from dagster_project.settings import MARTS_CATALOG, NO_PROGRESS_BAR, load_settings
 
@@ -64,7 +64,7 @@ def published_tables(
     sources = read_source_descriptions(manifest_path)
     tables = []
     for table in read_tables(connection, catalog):
-        if table.schema == MARTS_SCHEMA:
+        if (table.schema, table.name) not in PUBLISHED_TABLES:
             continue  # the marts come with the copy of the marts file
         described = sources.get((table.schema, table.name), {"table": None, "columns": {}})
         columns = tuple(
