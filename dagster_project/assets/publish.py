@@ -37,6 +37,12 @@ def serving_snapshot(paths: AlcapPaths) -> dg.MaterializeResult:
             "path": dg.MetadataValue.path(str(settings.serving_snapshot)),
             "git_commit": build.git_commit or "",
             "rows_by_table": dg.MetadataValue.json(build.table_rows),
+            "file": (
+                "copied from the marts file"
+                if build.file_written is None
+                else f"{build.file_written / 1e6:,.1f} MB of the previous snapshot's file"
+                " rewritten from the marts file"
+            ),
         }
     )
 

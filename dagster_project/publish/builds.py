@@ -97,6 +97,9 @@ class Build:
     storage_version: str
     table_rows: dict[str, int] = field(default_factory=dict)
     file_hashes: dict[str, str | None] = field(default_factory=dict)
+    # How the snapshot's file was made (not recorded): the bytes rewritten in the previous
+    # snapshot's file, or None when the marts file was copied to a new one (spare.py).
+    file_written: int | None = None
 
 
 def new_build_id(finished_at: datetime) -> str:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -26,7 +25,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.marts_file import MARTS_SCHEMA, STORAGE_VERSION, attach_marts
-from dagster_project.publish import builds, fingerprints
+from dagster_project.publish import builds, fingerprints, spare
 from dagster_project.publish.catalog import PUBLISHED_TABLES, Table, read_tables
 from dagster_project.publish.sql_text import literal, quote
 from dagster_project.settings import MARTS_CATALOG, NO_PROGRESS_BAR, load_settings
@@ -163,7 +162,7 @@ def publish_snapshot(
         with duckdb.connect(str(warehouse), config=bounded(duckdb_config)) as connection:
             connection.execute(NO_PROGRESS_BAR)
             catalog = connection.execute("select current_database()").fetchone()[0]
-            copy_marts_file(connection, marts, building)
+            written = copy_marts_file(connection, marts, building, snapshot)
             with attached(connection, building):
                 keep_published_marts(connection, manifest_path)
                 publish_timestamps_as_utc(connection)
@@ -177,15 +176,20 @@ def publish_snapshot(
         for leftover in leftovers:
             leftover.unlink(missing_ok=True)
         raise
+    spare.keep_as_spare(snapshot)
     os.replace(building, snapshot)  # atomic on one filesystem: readers see old or new
     # Only now: until this rename, the fingerprints in place still describe the old snapshot.
     fingerprints.commit(state)
-    return build
+    return replace(build, file_written=written)
 
 
-def copy_marts_file(connection: duckdb.DuckDBPyConnection, marts: Path, building: Path) -> None:
+def copy_marts_file(
+    connection: duckdb.DuckDBPyConnection, marts: Path, building: Path, snapshot: Path
+) -> int | None:
     """Copy the marts file to `building` once all that dbt wrote is in the file itself: a
-    checkpoint moves what is still in its write-ahead log (which a copy would leave behind)."""
+    checkpoint moves what is still in its write-ahead log (which a copy would leave behind).
+    The copy rewrites the previous snapshot's file where it can (spare.py). Returns the bytes
+    it rewrote there, or None for a new file."""
     if not marts.exists():
         raise FileNotFoundError(f"{marts} does not exist: dbt has not built the marts yet")
     attach_marts(connection, marts)
@@ -194,7 +198,7 @@ def copy_marts_file(connection: duckdb.DuckDBPyConnection, marts: Path, building
     finally:
         connection.execute(f"detach {MARTS_CATALOG}")
         connection.execute("reset search_path")
-    shutil.copyfile(marts, building)
+    return spare.copy_file(marts, building, snapshot)
 
 
 def keep_published_marts(connection: duckdb.DuckDBPyConnection, manifest_path: Path | None) -> None:
