@@ -34,11 +34,10 @@ def copy_file(source: Path, target: Path, snapshot: Path) -> int | None:
     differs, when no one has it open and it is not the published snapshot itself; otherwise a
     plain copy. Returns the bytes rewritten in the spare, None for a plain copy."""
     spare = spare_path(snapshot)
-    with contextlib.suppress(FileNotFoundError):
-        with open(spare, "r+b", buffering=0) as file:
-            if not _is_published(file, snapshot) and not _open_here(file) and _lock(file):
-                os.replace(spare, target)
-                return rewrite_differences(source, file)
+    with contextlib.suppress(FileNotFoundError), open(spare, "r+b", buffering=0) as file:
+        if not _is_published(file, snapshot) and not _open_here(file) and _lock(file):
+            os.replace(spare, target)
+            return rewrite_differences(source, file)
     shutil.copyfile(source, target)
     return None
 
