@@ -70,6 +70,7 @@ class RefreshOutput:
         self.checks: Counter[str] = Counter()
         self.dbt_done = 0
         self.dbt_total = 0
+        self.dbt_finished: dict[int, set[int]] = {}  # node indices finished, by dbt's total
         self.partial = ""
 
     # sys.stdout stand-in: dbt's lines go to the log, and feed the counter.
@@ -82,7 +83,12 @@ class RefreshOutput:
         for line in lines:
             match = DBT_FINISHED.match(line.strip())
             if match:
-                self.dbt_done, self.dbt_total = int(match[1]), int(match[2])
+                # Counted, not read from the line: with two dbt threads nodes finish out of
+                # order. Hooks are counted apart ("1 of 1 OK hook: …").
+                finished = self.dbt_finished.setdefault(int(match[2]), set())
+                finished.add(int(match[1]))
+                self.dbt_total = max(self.dbt_finished)
+                self.dbt_done = len(self.dbt_finished[self.dbt_total])
                 if self.live:
                     self.out.write(f"\r{'dbt':<8} {self.dbt_done}/{self.dbt_total}")
                     self.out.flush()
