@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dagster_project.ingest import claims_csv, loader, paths
-from dagster_project.ingest.files_carried import LoadedClaimIds
+from dagster_project.ingest.files_carried import CarriedClaimIds, LoadedClaimIds
 from dagster_project.ingest.loader import load_dataset, load_source_registry
 from dagster_project.inputs import raw_file_hashes
 
@@ -278,9 +278,13 @@ def load_claims(connection, raw_dir) -> dict[str, list[tuple]]:
     }
 
 
-def test_a_load_that_carries_files_equals_a_fresh_load_for_any_edits(raw_dir, monkeypatch):
+# The carried files' ids: read into memory from the start, after one lookup in the raw table,
+# or only looked up there.
+@pytest.mark.parametrize("lookups", [0, 1, 1000])
+def test_a_load_that_carries_files_equals_a_fresh_load_for_any_edits(raw_dir, monkeypatch, lookups):
     # Windows of a few rows: the claim ids of carried files are read across several.
     monkeypatch.setattr(LoadedClaimIds, "WINDOW_ROWS", 2)
+    monkeypatch.setattr(CarriedClaimIds, "LOOKUPS", lookups)
     registry = (raw_dir / "sources.yml").read_text("utf-8")
     (raw_dir / "sources.yml").write_text(
         registry.replace(

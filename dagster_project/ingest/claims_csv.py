@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from typing import Protocol
 
 import polars as pl
 
@@ -60,6 +61,14 @@ SCHEMA = {
 }
 
 
+class InTable(Protocol):
+    """Claim ids of earlier files left in a raw table (files_carried.CarriedClaimIds)."""
+
+    def first_at(self, claim_ids: pl.Series, found: pl.Series | None) -> pl.Series | None: ...
+
+    def loaded(self, claim_ids: pl.Series) -> None: ...
+
+
 class SeenClaimIds:
     """The claim ids loaded from earlier files of a load, with the file and line of each.
 
@@ -73,9 +82,14 @@ class SeenClaimIds:
     each (11 s for 2,000 carried files of ten million ids), set lookups microseconds. The set
     is filled only when a load carries claims files (about 80 bytes an id, gone with the load),
     and a file carried over never needs its ids' places.
+
+    `in_table`, when given, holds the ids of the files carried over that were left in the raw
+    table instead (files_carried.CarriedClaimIds): first_at looks them up there, and it is told
+    of every id added here.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, in_table: InTable | None = None) -> None:
+        self.in_table = in_table
         self.files: list[str] = []
         self.levels: list[pl.DataFrame] = []  # each sorted by claim_id; sizes shrink
         self.pending: list[pl.DataFrame] = []
@@ -98,6 +112,8 @@ class SeenClaimIds:
             if found is None:
                 found = pl.repeat(None, claim_ids.len(), dtype=pl.String, eager=True)
             found = found.scatter(hit.arg_true(), words)  # an id is in one level at most
+        if self.in_table is not None:
+            found = self.in_table.first_at(claim_ids, found)
         if found is None:
             return pl.lit(None, dtype=pl.String)  # one null for every row, nothing allocated
         return pl.lit(found)
@@ -117,6 +133,8 @@ class SeenClaimIds:
         index = pl.lit(len(self.files) - 1, dtype=pl.UInt32).alias("file_index")
         self.pending.append(rows.select("claim_id", index, "line"))
         self.hashes_pending.append(rows["claim_id"].hash())
+        if self.in_table is not None:
+            self.in_table.loaded(rows["claim_id"])
 
     def _sort_in_pending(self) -> None:
         # Many files' ids wait when files were carried over: sorted together, then merged once.

@@ -27,6 +27,7 @@ from dagster_project.ingest.csv_reader import read_csv_records
 from dagster_project.ingest.files_carried import (
     PARSE_KEYS_DDL,
     REJECTED_CLAIM_IDS_DDL,
+    CarriedClaimIds,
     LoadedClaimIds,
     PreviousLoads,
     may_carry_claims,
@@ -427,8 +428,9 @@ class _DatasetLoader:
         self.waiting: deque[Callable[[], None]] = deque()  # started files, in file order
         self.carried: list[str] = []
         self.keys: dict[str, str] = {}  # file → parse key, for the files that loaded
-        self.seen_claim_ids = SeenClaimIds()
         self.claims_table = next((t for t, s in self.tables.items() if "claim_id" in s), None)
+        self.carried_ids = CarriedClaimIds(connection, self.claims_table or "")
+        self.seen_claim_ids = SeenClaimIds(self.carried_ids if self.claims_table else None)
         if self.claims_table:
             loaded = {file: counts[1] for file, counts in previous.counts.items()}
             self.loaded_ids = LoadedClaimIds(
@@ -481,6 +483,7 @@ class _DatasetLoader:
             # Parsed here: the files before it are written first, so that at most one file
             # parsed here waits in memory (a large claims file stays out of the workers).
             self._drain()
+            self._ids_in_memory_when_due()
             batches, rejections, rows_read = _parse_file(
                 data, file, self.dataset, sources, self.seen_claim_ids
             )
@@ -529,6 +532,7 @@ class _DatasetLoader:
             return
         batches, rejections, rows_read = outcome
         if self.claims_table:
+            self._ids_in_memory_when_due()
             allowed = [source["source_id"] for source in sources]
             checked = claims_csv.check(batches, file, allowed, self.seen_claim_ids)
             batches = (({self.dataset: frame}, found) for frame, found in checked)
@@ -572,15 +576,23 @@ class _DatasetLoader:
         rejections = self.previous.rejections.get(file, [])
         if self.claims_table:
             self._drain()  # the claim ids of every file before it are needed
+            self._ids_in_memory_when_due()
         if self.claims_table and not may_carry_claims(
             file,
             rejections,
             file not in self.previous.claim_ids_unrecorded,
             self.loaded_ids,
             self.seen_claim_ids,
+            self.carried_ids,
         ):
             return None
         return partial(self._record_carried, file, digest, key, counts, rejections)
+
+    def _ids_in_memory_when_due(self) -> None:
+        """Read the carried files' claim ids into memory once looking them up in the raw table
+        no longer pays (files_carried.CarriedClaimIds)."""
+        if self.carried_ids.due():
+            self.carried_ids.read_into(self.seen_claim_ids)
 
     def _record_carried(
         self,
