@@ -114,6 +114,31 @@ def test_a_duplicate_claim_id_from_a_changed_earlier_file_is_still_caught(
     assert tables(connection) == from_scratch(tmp_path / "again", raw_dir)
 
 
+def test_carried_files_ids_are_looked_up_in_the_table_not_read(
+    connection, raw_dir, tmp_path, monkeypatch
+):
+    """With one changed file, the carried files' claim ids stay in the raw table: one query
+    per direction decides, and the rows equal a load from scratch."""
+    load_all(connection, raw_dir)
+    write(
+        raw_dir / "claims/test_article.csv",
+        GOOD_CLAIMS + "t2__01,Binzhou,,,output_value,2018,1,yuan,exact,test_article,moved\n",
+    )
+
+    def never(*arguments):
+        raise AssertionError("the carried files' ids were read into memory")
+
+    monkeypatch.setattr(LoadedClaimIds, "of", never)
+    monkeypatch.setattr(CarriedClaimIds, "read_into", never)
+    load_all(connection, raw_dir)
+    monkeypatch.undo()
+    assert tables(connection) == from_scratch(tmp_path, raw_dir)
+    (reason,) = connection.execute(
+        "select reason from raw.rejected_rows where file = 'claims/test_second_article.csv'"
+    ).fetchone()
+    assert reason == "duplicate claim_id t2__01 (first at claims/test_article.csv:5)"
+
+
 def test_a_file_no_longer_listed_loses_its_rows(connection, raw_dir, tmp_path):
     load_all(connection, raw_dir)
     registry = (raw_dir / "sources.yml").read_text("utf-8")

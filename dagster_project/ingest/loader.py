@@ -429,8 +429,9 @@ class _DatasetLoader:
         self.carried: list[str] = []
         self.keys: dict[str, str] = {}  # file → parse key, for the files that loaded
         self.claims_table = next((t for t, s in self.tables.items() if "claim_id" in s), None)
-        self.carried_ids = CarriedClaimIds(connection, self.claims_table or "")
-        self.seen_claim_ids = SeenClaimIds(self.carried_ids if self.claims_table else None)
+        table = self.claims_table
+        self.carried_ids = CarriedClaimIds(connection, table) if table else None
+        self.seen_claim_ids = SeenClaimIds(self.carried_ids)
         if self.claims_table:
             loaded = {file: counts[1] for file, counts in previous.counts.items()}
             self.loaded_ids = LoadedClaimIds(
@@ -591,7 +592,7 @@ class _DatasetLoader:
     def _ids_in_memory_when_due(self) -> None:
         """Read the carried files' claim ids into memory once looking them up in the raw table
         no longer pays (files_carried.CarriedClaimIds)."""
-        if self.carried_ids.due():
+        if self.carried_ids is not None and self.carried_ids.due():
             self.carried_ids.read_into(self.seen_claim_ids)
 
     def _record_carried(

@@ -3,7 +3,7 @@
 Publishing starts the new snapshot as a byte copy of the marts file (snapshot.py). Writing a
 new 1 GB file costs far more than its size suggests where the kernel must find fresh pages for
 it: at scale 100 the copy took 0.5 to 22 s on this machine. Two builds in a row differ in a
-small part of the file (a one-file refresh: 44 MB of 1.7 GB), so the snapshot that a
+small part of the file (a one-file refresh: about 60 MB of 1.7 GB), so the snapshot that a
 publication replaces is kept as `<snapshot>.spare`, and the next publication rewrites in it
 only the chunks that differ from the marts file.
 
