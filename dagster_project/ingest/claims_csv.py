@@ -85,7 +85,8 @@ class SeenClaimIds:
 
     `in_table`, when given, holds the ids of the files carried over that were left in the raw
     table instead (files_carried.CarriedClaimIds): first_at looks them up there, and it is told
-    of every id added here.
+    of every id added here. Until it reads them into memory, only the ids of parsed files are
+    here, and hold_any is asked only about carried files' rejected rows.
     """
 
     def __init__(self, in_table: InTable | None = None) -> None:
