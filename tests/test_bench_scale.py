@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import mart_rows
 
 from dagster_project.ingest.registry import data_files_on_disk, load_registry
 from dagster_project.settings import PROJECT_ROOT
@@ -21,6 +22,7 @@ if str(PROJECT_ROOT) not in sys.path:
 bench_project = importlib.import_module("benchmarks.bench_project")
 floor = importlib.import_module("benchmarks.floor")
 generator = importlib.import_module("benchmarks.generate")
+refresh_bench = importlib.import_module("benchmarks.refresh")
 
 TINY = 0.05  # one cluster of 2 firms, ~4,700 statistical rows, 10 articles
 
@@ -159,3 +161,57 @@ def test_load_floor_reads_every_listed_csv_file(tiny_raw: Path, tmp_path: Path) 
     )
     assert result.rows >= data_rows - 40  # at most the 40 rows meant to be bad are skipped
     assert result.seconds > 0 and not (tmp_path / "load_floor" / "load_floor.duckdb").exists()
+
+
+def test_a_one_file_refresh_equals_a_full_rebuild(
+    tiny_raw: Path, tiny_refresh: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """The benchmark's one-value edit, a firm-panel file that lost a line and one left with its
+    header only: the refresh updates only those files' claims (and the groups they touch) and
+    the text spans that differ from the linking's, and its marts and claims tables equal a full
+    rebuild's of the same files in a new home."""
+    project, built = tiny_refresh
+    raw = shutil.copytree(tiny_raw, tmp_path / "raw")
+    home = shutil.copytree(built, tmp_path / "home", symlinks=True)
+    edited = refresh_bench.change_one_file(raw)
+    panels = [
+        path
+        for path in sorted((raw / "statistics" / "firms").rglob("*.csv"))
+        if path.relative_to(raw).as_posix() != edited
+    ]
+    shortened, emptied = panels[0], panels[-1]
+    lines = shortened.read_text(encoding="utf-8").splitlines(keepends=True)
+    shortened.write_text("".join(lines[:2] + lines[3:]), encoding="utf-8")
+    emptied.write_text(emptied.read_text(encoding="utf-8").splitlines(keepends=True)[0], "utf-8")
+    # Two article claims, in no changed file, whose text spans the marts file holds wrongly (one
+    # lost, one moved): rows the refresh keeps get the span the linking gives now.
+    with duckdb.connect(str(home / "alcap_marts.duckdb")) as connection:
+        spanned = "select claim_id from marts.fct_claims where has_text_span order by claim_id"
+        lost, moved = (claim for (claim,) in connection.execute(f"{spanned} limit 2").fetchall())
+        connection.execute(
+            "update marts.fct_claims set candidate_id = null, article_path = null,"
+            " span_start = null, span_end = null, span_surface = null, sentence_start = null,"
+            " sentence_end = null, has_text_span = false where claim_id = ?",
+            [lost],
+        )
+        connection.execute(
+            "update marts.fct_claims set span_start = span_start + 1 where claim_id = ?", [moved]
+        )
+
+    result = bench_project.run_alcap(project, home, raw, "refresh")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "(the claims models: only the changed files' claims)" in result.stdout
+    full = bench_project.run_alcap(project, tmp_path / "full", raw, "refresh")
+    assert full.returncode == 0, full.stdout[-3000:] + full.stderr[-3000:]
+
+    marts = [path / "serving" / "alcap.duckdb" for path in (home, tmp_path / "full", built)]
+    after, rebuilt, before = (mart_rows(path) for path in marts)
+    assert after == rebuilt
+    assert len(after["fct_claims"][1]) < len(before["fct_claims"][1]), "claims left with files"
+    # Differ between the two homes: when rows were loaded, which dbt run wrote them.
+    load_times = ("loaded_at", "normalised_in_invocation", "reconciled_in_invocation")
+    claims = [
+        mart_rows(path / "warehouse.duckdb", "intermediate", exclude=load_times)
+        for path in (home, tmp_path / "full")
+    ]
+    assert claims[0] == claims[1]
