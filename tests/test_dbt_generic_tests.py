@@ -10,7 +10,7 @@ import subprocess
 
 import duckdb
 
-from dagster_project.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR
+from dagster_project.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR, MARTS_CATALOG
 
 
 def run_dbt(
@@ -154,3 +154,29 @@ def test_reported_claim_test_reads_only_this_runs_groups_when_incremental(refres
         assert connection.execute(scoped).fetchall() == [(reconciled_now, 0)]
     everything, _ = compiled_test(warehouse, tmp_path, selector, "0")
     assert "reconciled_in_invocation" not in everything
+
+
+def test_not_null_on_fct_claims_reads_only_this_runs_claims_when_incremental(refreshed, tmp_path):
+    """On a claims-incremental run, columns_not_null on fct_claims scans the rows of the claims
+    this dbt invocation reconciled (int_claims_reconciled says which); otherwise every row."""
+    warehouse = shutil.copy(refreshed / "warehouse.duckdb", tmp_path / "warehouse.duckdb")
+    marts = shutil.copy(refreshed / "alcap_marts.duckdb", tmp_path / "alcap_marts.duckdb")
+    selector = "fct_claims,test_name:columns_not_null"
+    scoped, invocation = compiled_test(warehouse, tmp_path, selector, "1")
+    everything, _ = compiled_test(warehouse, tmp_path, selector, "0")
+    reconciled = "intermediate.int_claims_reconciled"
+    with duckdb.connect(str(warehouse)) as connection:
+        connection.execute(f"attach '{marts}' as {MARTS_CATALOG}")
+        written, kept = lowest(connection, reconciled, "claim_id", 2)
+        connection.execute(
+            f"update {reconciled} set reconciled_in_invocation = ? where claim_id = ?",
+            [invocation, written],
+        )
+        # Both rows lose their entity; only the one reconciled in this run is looked at.
+        connection.execute(
+            f"update {MARTS_CATALOG}.marts.fct_claims set entity_id = null"
+            " where claim_id in (?, ?)",
+            [written, kept],
+        )
+        assert connection.execute(scoped).fetchall() == [("entity_id", 1)]
+        assert connection.execute(everything).fetchall() == [("entity_id", 2)]

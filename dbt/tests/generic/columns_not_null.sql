@@ -1,6 +1,13 @@
 {#- Fails with one row per listed column that has nulls, and how many. One scan of the model
-    for all its required columns, instead of one dbt test node (and one scan) per column. -#}
-{% test columns_not_null(model, column_names) %}
+    for all its required columns, instead of one dbt test node (and one scan) per column.
+
+    For a claims model updated incrementally (macros/claims_incremental.sql), `written_in` names
+    the column holding the dbt invocation that wrote each row, of the model or, with
+    `written_in_rows_of`, of that relation's row with the same `key`. On a claims-incremental run
+    only the rows written in this run are scanned: the rows kept from earlier runs passed those
+    runs' tests (a refresh after a failed one rebuilds in full), and an update that keeps a row
+    sets none of these columns to null. A full build, and dbt run by hand, scan every row. -#}
+{% test columns_not_null(model, column_names, written_in=none, written_in_rows_of=none, key='claim_id') %}
 
 with null_counts as (
     select
@@ -10,6 +17,17 @@ with null_counts as (
             ) as {{ adapter.quote(column_name) }}{{ "," if not loop.last }}
         {%- endfor %}
     from {{ model }}
+    {%- if written_in and claims_incremental() %}
+        {%- if written_in_rows_of %}
+    where {{ key }} in (
+        select written.{{ key }}
+        from {{ written_in_rows_of }} as written
+        where written.{{ written_in }} = '{{ invocation_id }}'
+    )
+        {%- else %}
+    where {{ written_in }} = '{{ invocation_id }}'
+        {%- endif %}
+    {%- endif %}
 )
 
 select
