@@ -22,6 +22,7 @@ def new_process(monkeypatch) -> list[str]:
     """Forget what this process hashed, as a new refresh process would; record every file
     read to hash it."""
     monkeypatch.setattr(paths, "_HASHED", {})
+    monkeypatch.setattr(paths, "_TAKEN", {})
     read = []
     real = paths.sha256_of
     monkeypatch.setattr(paths, "sha256_of", lambda path: read.append(path.name) or real(path))

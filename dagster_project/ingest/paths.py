@@ -100,6 +100,8 @@ RECENT_NS = 1_000_000_000
 REMEMBERED_FORMAT = 1
 # Whether _HASHED holds hashes taken since they were last saved.
 _unsaved = False
+# The saved-hashes files this process took or wrote, with what the file system said of each then.
+_TAKEN: dict[Path, tuple[int, ...]] = {}
 
 
 def sha256_of(path: Path) -> str:
@@ -149,16 +151,22 @@ def unsaved() -> bool:
 
 def remember_hashes_from(state: Path) -> None:
     """Take the hashes saved by save_remembered_hashes; a missing or unreadable file, or one of
-    another format, gives none (every raw file is then read and hashed)."""
+    another format, gives none (every raw file is then read and hashed). A file this process
+    took or saved, unchanged since, is not read again (a refresh takes it to plan, then again
+    before saving: 0.3 s at 22,000 files)."""
     try:
+        key = _stat_key(state)
+        if _TAKEN.get(state) == key:
+            return
         saved = json.loads(state.read_text(encoding="utf-8"))
         if saved.get("format") != REMEMBERED_FORMAT:
             return
-        for name, (key, digest) in saved["files"].items():
-            if _SHA256.fullmatch(str(digest)) and all(type(part) is int for part in key):
-                _HASHED.setdefault(Path(name), (tuple(key), digest))
+        for name, (file_key, digest) in saved["files"].items():
+            if _SHA256.fullmatch(str(digest)) and all(type(part) is int for part in file_key):
+                _HASHED.setdefault(Path(name), (tuple(file_key), digest))
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return
+    _TAKEN[state] = key
 
 
 def save_remembered_hashes(state: Path, paths: Iterable[Path]) -> None:
@@ -172,6 +180,7 @@ def save_remembered_hashes(state: Path, paths: Iterable[Path]) -> None:
     temporary = state.with_name(f"{state.name}.{os.getpid()}.new")
     temporary.write_text(text, encoding="utf-8")
     os.replace(temporary, state)
+    _TAKEN[state] = _stat_key(state)
     global _unsaved
     _unsaved = False
 
