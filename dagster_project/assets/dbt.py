@@ -1,8 +1,6 @@
 """The dbt project as Dagster assets; dbt tests become asset checks."""
 
-import contextlib
-import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import dagster as dg
@@ -13,7 +11,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from dagster_project.dbt_project import dbt_project, prepare_if_dev
+from dagster_project.dbt_project import dbt_environment, dbt_project, prepare_if_dev
 from dagster_project.resources import RefreshLockResource
 from dagster_project.settings import CLAIMS_INCREMENTAL_TAG
 
@@ -72,22 +70,6 @@ def alcap_dbt_models(
 ):
     # refresh_lock is held for the whole run: no two runs write the warehouse at once.
     incremental = context.run.tags.get(CLAIMS_INCREMENTAL_TAG) == "true"
-    with _environment(ALCAP_CLAIMS_INCREMENTAL="1" if incremental else "0"):
+    with dbt_environment(ALCAP_CLAIMS_INCREMENTAL="1" if incremental else "0"):
         invocation = dbt.cli(["build"], context=context)  # dbt starts here, with this environment
     yield from invocation.stream()
-
-
-@contextlib.contextmanager
-def _environment(**values: str) -> Iterator[None]:
-    """os.environ with `values` set, for the dbt process started inside (dagster-dbt passes it
-    the whole environment and takes no other)."""
-    before = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in before.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
