@@ -65,7 +65,7 @@ def prepare() -> None:
     state) and parses again the files whose env_var values differ from it: the claims models
     and their YAML read ALCAP_CLAIMS_INCREMENTAL. The parse is made with the value of a
     claims-incremental run, the scheduled refresh after a few changed files, which then parses
-    nothing again (1.9 s at benchmark scale 1); a full build, long anyway, does."""
+    nothing again (5 files, 1 to 2 s at benchmark scale 1); a full build, long anyway, does."""
     if manifest_is_stale():
         with dbt_environment(ALCAP_CLAIMS_INCREMENTAL="1"):
             dbt_resource().cli(["parse", "--quiet"], target_path=dbt_project.target_path).wait()
