@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from dagster_project.marts_file import attach_marts
-from dagster_project.settings import PROJECT_ROOT
+from dagster_project.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR, PROJECT_ROOT
 
 CLAIMS_HEADER = (
     "claim_id,subject,product,market_scope,metric,period,value,unit,bound,source_id,location_note"
@@ -279,3 +279,15 @@ def assert_same_snapshot(published: Path, in_full: Path) -> None:
                 assert differing == 0, (
                     f"{schema}.{name}: {differing} rows of {first} not in {second}"
                 )
+
+
+def run_dbt(
+    warehouse, tmp_path, *arguments: str, target: str = "target", **environment: str
+) -> subprocess.CompletedProcess:
+    """Real dbt against `warehouse`, its target and logs under tmp_path."""
+    environment = {**os.environ, "ALCAP_WAREHOUSE": str(warehouse), **environment}
+    return subprocess.run(
+        [DBT_EXECUTABLE, *arguments,
+         "--target-path", str(tmp_path / target), "--log-path", str(tmp_path / "logs")],
+        cwd=DBT_PROJECT_DIR, env=environment, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip

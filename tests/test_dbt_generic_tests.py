@@ -4,25 +4,13 @@ session's warehouse with bad rows put in."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 
 import duckdb
+from conftest import run_dbt
 
-from dagster_project.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR, MARTS_CATALOG
-
-
-def run_dbt(
-    warehouse, tmp_path, *arguments: str, target: str = "target", **environment: str
-) -> subprocess.CompletedProcess:
-    """Real dbt against `warehouse`, its target and logs under tmp_path."""
-    environment = {**os.environ, "ALCAP_WAREHOUSE": str(warehouse), **environment}
-    return subprocess.run(
-        [DBT_EXECUTABLE, *arguments,
-         "--target-path", str(tmp_path / target), "--log-path", str(tmp_path / "logs")],
-        cwd=DBT_PROJECT_DIR, env=environment, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+from dagster_project.settings import MARTS_CATALOG
 
 
 def dbt_test(warehouse, tmp_path, selector: str) -> subprocess.CompletedProcess:

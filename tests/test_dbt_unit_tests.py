@@ -7,7 +7,7 @@ import json
 import re
 import shutil
 
-from test_dbt_generic_tests import run_dbt
+from conftest import run_dbt
 
 from dagster_project.dbt_project import dbt_project
 
@@ -27,7 +27,7 @@ def test_every_unit_test_passes(refreshed, tmp_path):
 
 
 def test_the_refresh_leaves_unit_tests_out(refreshed):
-    """The session's refresh ran dbt build with every data test and no unit test."""
+    """The session's refresh ran dbt build with data tests and no unit test."""
     (log,) = (refreshed / "logs").glob("refresh-*.log")
     text = log.read_text(encoding="utf-8")
     assert re.search(r"^\d+ of \d+ START test ", text, re.MULTILINE)
