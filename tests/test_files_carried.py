@@ -12,7 +12,7 @@ from conftest import CLAIMS_HEADER, GOOD_CLAIMS, write
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from dagster_project.ingest import claims_csv, loader, paths
+from dagster_project.ingest import claims_csv, paths
 from dagster_project.ingest.files_carried import CarriedClaimIds, LoadedClaimIds
 from dagster_project.ingest.loader import load_dataset, load_source_registry
 from dagster_project.inputs import raw_file_hashes
@@ -356,9 +356,9 @@ def test_files_the_plan_just_hashed_are_carried_without_being_read(
     time.sleep(paths.RECENT_NS / 1e9 + 0.05)  # and the change time utime just set
     raw_file_hashes(raw_dir)  # the plan
     read = []
-    real_read = loader.read_and_hash_inside
+    real_read = paths.RawDir.read_and_hash
     monkeypatch.setattr(
-        loader, "read_and_hash_inside", lambda d, f: read.append(f) or real_read(d, f)
+        paths.RawDir, "read_and_hash", lambda raw, f: read.append(f) or real_read(raw, f)
     )
     load_all(connection, raw_dir)
     assert [f for f in read if f != "sources.yml"] == [], "carried files were read"

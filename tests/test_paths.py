@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 from conftest import write
 
 from dagster_project.ingest.loader import load_dataset, load_source_registry
-from dagster_project.ingest.paths import PathError, normalise
+from dagster_project.ingest.paths import PathError, RawDir, normalise
 from dagster_project.ingest.registry import RegistryError
 from dagster_project.review.accept import AcceptError, claims_file_for
 
@@ -162,3 +165,49 @@ def test_claims_accept_never_writes_through_a_symlink_out_of_raw(connection, raw
     assert claims_file_for(connection, raw_dir, "test_second_article") == (
         raw_dir / "claims/test_second_article.csv"
     )
+
+
+def resolved_outside(raw_dir: Path, relative: str) -> bool | None:
+    """The check by resolving the whole path (None for a link loop): what RawDir must agree
+    with while it looks at each folder once."""
+    root = raw_dir.resolve()
+    try:
+        target = (root / relative).resolve()
+    except (OSError, RuntimeError):
+        return None
+    return target != root and root not in target.parents
+
+
+def test_raw_dir_checks_agree_with_resolving_every_path(tmp_path):
+    outside = write(tmp_path / "outside" / "secret.csv", SECRET + "\n").parent
+    real = tmp_path / "real_raw"
+    write(real / "a" / "b" / "plain.csv", "x\n")
+    write(real / "c" / "other.csv", "x\n")
+    (real / "a" / "to_file_inside.csv").symlink_to(real / "c" / "other.csv")
+    (real / "a" / "to_file_outside.csv").symlink_to(outside / "secret.csv")
+    (real / "a" / "broken.csv").symlink_to(real / "nowhere.csv")
+    (real / "a" / "loop.csv").symlink_to(real / "a" / "loop.csv")
+    (real / "a" / "dir_inside").symlink_to(real / "c")
+    (real / "a" / "dir_outside").symlink_to(outside)
+    (real / "c" / "up").symlink_to(real / "a")  # a link back to a folder already seen
+    (real / "fifo").mkdir()
+    os.mkfifo(real / "fifo" / "pipe.csv")
+    raw_dir = tmp_path / "raw"  # raw/ itself may be a link
+    raw_dir.symlink_to(real)
+    paths = [
+        "a/b/plain.csv", "c/other.csv", "a/to_file_inside.csv", "a/to_file_outside.csv",
+        "a/broken.csv", "a/loop.csv", "a/dir_inside/other.csv", "a/dir_outside/secret.csv",
+        "c/up/b/plain.csv", "c/up/to_file_outside.csv", "c/up/dir_outside/secret.csv",
+        "fifo/pipe.csv", "missing.csv", "missing/x.csv", "a/b", "a/b/plain.csv/x",
+    ]  # fmt: skip
+    checks = RawDir(raw_dir)
+    for relative in paths * 2:  # twice: the second time with every plain folder remembered
+        expected = resolved_outside(raw_dir, relative)
+        reason = checks.outside_reason(relative)
+        assert (reason is not None) == (expected is not False), relative
+        if expected is None:
+            assert "loop" in reason
+    assert checks.read_and_hash("a/b/plain.csv")[0] == b"x\n"
+    assert checks.read("missing.csv") is None and checks.read("fifo/pipe.csv") is None
+    with pytest.raises(PathError, match="outside raw/"):
+        checks.read("c/up/dir_outside/secret.csv")

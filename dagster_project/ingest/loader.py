@@ -34,13 +34,7 @@ from dagster_project.ingest.files_carried import (
     parse_key,
 )
 from dagster_project.ingest.parse_pool import ParsePool
-from dagster_project.ingest.paths import (
-    PathError,
-    known_hash,
-    outside_reason,
-    read_and_hash_inside,
-    read_inside,
-)
+from dagster_project.ingest.paths import PathError, RawDir, known_hash
 from dagster_project.ingest.raw_writer import RawWriter
 from dagster_project.ingest.registry import (
     DATASETS,
@@ -190,8 +184,10 @@ def _record(connection: duckdb.DuckDBPyConnection, dataset: str, result: Dataset
 def load_source_registry(connection: duckdb.DuckDBPyConnection, raw_dir: Path) -> DatasetLoad:
     """sources.yml → raw.source_registry; files on disk that no source lists → failed rows."""
     registry_path = raw_dir / REGISTRY_FILE
-    if outside_reason(raw_dir, REGISTRY_FILE):
-        raise RegistryError(f"{registry_path} {outside_reason(raw_dir, REGISTRY_FILE)}")
+    raw = RawDir(raw_dir)
+    reason = raw.outside_reason(REGISTRY_FILE)
+    if reason:
+        raise RegistryError(f"{registry_path} {reason}")
     registry = load_registry(registry_path)  # a broken registry raises: keep the old one
     listed = registry.listed_files()
     result = DatasetLoad(REGISTRY_DATASET, [], [])
@@ -211,7 +207,7 @@ def load_source_registry(connection: duckdb.DuckDBPyConnection, raw_dir: Path) -
         if file in listed:
             continue
         try:
-            data = read_inside(raw_dir, file) or b""
+            data = raw.read(file) or b""
         except PathError as error:  # never read, not even for its hash
             reason = f"{file} {error}"
             result.files.append(FileLoad(file, None, 0, 0, 0, "unlisted", reason))
@@ -443,9 +439,10 @@ class _DatasetLoader:
         worker processes; what it loaded is recorded and written when its turn comes, in
         file order."""
         self.pool = ParsePool(self.dataset in PARALLEL_DATASETS)
+        raw = RawDir(raw_dir)
         try:
             for file, source_ids in files:
-                self.waiting.append(self._start(raw_dir, file, source_ids))
+                self.waiting.append(self._start(raw, file, source_ids))
                 while len(self.waiting) > self.pool.ahead:
                     self.waiting.popleft()()
             self._drain()
@@ -457,7 +454,7 @@ class _DatasetLoader:
         while self.waiting:
             self.waiting.popleft()()
 
-    def _start(self, raw_dir: Path, file: str, source_ids: list[str]) -> Callable[[], None]:
+    def _start(self, raw: RawDir, file: str, source_ids: list[str]) -> Callable[[], None]:
         """Read the file and carry it over, parse it, or submit it to the pool; return what
         finishes it (records it and writes its rows)."""
         sources = [self.sources[s] for s in source_ids]
@@ -465,18 +462,18 @@ class _DatasetLoader:
         try:
             # Hashed by this refresh's plan moments ago and unchanged since: not read, unless
             # it is not carried over. (A path leading out of raw/ is refused by _read.)
-            digest = known_hash(raw_dir / file)
-            if digest is not None and outside_reason(raw_dir, file):
+            digest = known_hash(raw.path / file)
+            if digest is not None and raw.outside_reason(file):
                 digest = None
             if digest is None:
-                data, digest = self._read(raw_dir, file, sources)
+                data, digest = self._read(raw, file, sources)
             key = parse_key(digest, sources)
             carried = self._carried(file, digest, key)
             if carried:
                 return carried
             if data is None:
                 # The digest of the bytes parsed, should the file have just changed.
-                data, digest = self._read(raw_dir, file, sources)
+                data, digest = self._read(raw, file, sources)
                 key = parse_key(digest, sources)
             future = self._submit(data, file, sources)
             if future is not None:
@@ -496,10 +493,10 @@ class _DatasetLoader:
         return partial(self._write, file, digest, key, batches, rejections, rows_read)
 
     @staticmethod
-    def _read(raw_dir: Path, file: str, sources: list[dict]) -> tuple[bytes, str]:
+    def _read(raw: RawDir, file: str, sources: list[dict]) -> tuple[bytes, str]:
         """The file's bytes and their SHA-256."""
         try:
-            read = read_and_hash_inside(raw_dir, file)
+            read = raw.read_and_hash(file)
         except PathError as error:
             raise FileError(f"{_entry(sources[0])} {error}") from None
         if read is None:

@@ -13,6 +13,7 @@ import json
 import os
 import posixpath
 import re
+import stat
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -48,42 +49,92 @@ def normalise(entry: str) -> str:
 
 def outside_reason(raw_dir: Path, relative: str) -> str | None:
     """Why `raw_dir/relative` may not be opened (it resolves outside raw/), or None."""
-    root = raw_dir.resolve()
-    try:
-        target = (root / relative).resolve()
-    except (OSError, RuntimeError):  # a symbolic link loop
-        return "is a symbolic link that never resolves (a loop)"
-    if target != root and root not in target.parents:
-        return "resolves outside raw/ through a symbolic link; not opened"
-    return None
+    return RawDir(raw_dir).outside_reason(relative)
 
 
 def read_inside(raw_dir: Path, relative: str) -> bytes | None:
     """The bytes of a file under raw/ (None if there is none); PathError if it leads outside."""
-    path = _inside(raw_dir, relative)
-    return path.read_bytes() if path.is_file() else None
+    return RawDir(raw_dir).read(relative)
 
 
 def read_and_hash_inside(raw_dir: Path, relative: str) -> tuple[bytes, str] | None:
-    """read_inside, with the SHA-256 of the bytes read, remembered as hash_raw_file remembers
-    its hashes: a load reads every file it parses, and the next refresh need not read it again
-    to plan."""
-    path = _inside(raw_dir, relative)
-    if not path.is_file():
+    """read_inside, with the SHA-256 of the bytes read (see RawDir.read_and_hash)."""
+    return RawDir(raw_dir).read_and_hash(relative)
+
+
+class RawDir:
+    """raw/ as one load sees it: the checks above for many files, at one `lstat` per file.
+
+    Resolving a path looks at every folder on the way from / (twelve system calls a file at
+    scale 100, 9 s for 20,000 articles). Here raw/ is resolved once, and a path none of whose
+    parts is a symbolic link cannot leave it; a folder found to be a plain folder is not looked
+    at again while this object lives (one load), and a path with a link anywhere gets the full
+    check. Make a new one for each load: a folder may become a link between two loads.
+    """
+
+    def __init__(self, raw_dir: Path) -> None:
+        self.path = raw_dir
+        self.root = raw_dir.resolve()
+        self._root_text = str(self.root)
+        self._plain_folders: set[str] = set()
+
+    def outside_reason(self, relative: str) -> str | None:
+        if self._plain(relative):
+            return None
+        try:
+            target = (self.root / relative).resolve()
+        except (OSError, RuntimeError):  # a symbolic link loop
+            return "is a symbolic link that never resolves (a loop)"
+        if target != self.root and self.root not in target.parents:
+            return "resolves outside raw/ through a symbolic link; not opened"
         return None
-    before = _stat_key(path)
-    data = path.read_bytes()
-    digest = hashlib.sha256(data).hexdigest()
-    if _stat_key(path) == before:
-        _remember(path, before, digest)
-    return data, digest
 
+    def _plain(self, relative: str) -> bool:
+        """Whether `relative` names an existing entry under raw/ through plain folders and is
+        not itself a symbolic link."""
+        parts = relative.split("/")
+        if any(part in ("", ".", "..") for part in parts):
+            return False
+        for depth in range(len(parts)):
+            prefix = "/".join(parts[: depth + 1])
+            last = depth == len(parts) - 1
+            if not last and prefix in self._plain_folders:
+                continue
+            try:
+                mode = os.lstat(os.path.join(self._root_text, prefix)).st_mode
+            except OSError:
+                return False
+            if stat.S_ISLNK(mode) or not (last or stat.S_ISDIR(mode)):
+                return False
+            if not last:
+                self._plain_folders.add(prefix)
+        return True
 
-def _inside(raw_dir: Path, relative: str) -> Path:
-    reason = outside_reason(raw_dir, relative)
-    if reason:
-        raise PathError(reason)
-    return raw_dir / relative
+    def _inside(self, relative: str) -> Path:
+        reason = self.outside_reason(relative)
+        if reason:
+            raise PathError(reason)
+        return self.path / relative
+
+    def read(self, relative: str) -> bytes | None:
+        """The bytes of a file under raw/ (None if there is none); PathError if it leads
+        outside."""
+        path = self._inside(relative)
+        return path.read_bytes() if path.is_file() else None
+
+    def read_and_hash(self, relative: str) -> tuple[bytes, str] | None:
+        """read, with the SHA-256 of the bytes read, remembered as hash_raw_file remembers its
+        hashes: a load reads every file it parses, and the next refresh need not read it again
+        to plan."""
+        path = self._inside(relative)
+        if not path.is_file():
+            return None
+        before = _stat_key(path)
+        data = path.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        if _stat_key(path) == before:
+            _remember(path, before, digest)
+        return data, digest
 
 
 # The raw files hashed, with what the file system said of each just before: (device, inode,
