@@ -35,8 +35,10 @@ lint: env
 
 # With CI set, the Postgres tests get a throw-away PostgreSQL on 127.0.0.1 (installed from
 # Debian's packages if missing); elsewhere they skip unless ALCAP_TEST_POSTGRES_URL is set.
+# The test files run side by side, one worker per core; a file's tests stay in one worker (and
+# share its fixtures), and each worker refreshes the shipped data once for the files it runs.
 test: lint browser
-	bash scripts/postgres-for-tests.sh .venv/bin/pytest
+	bash scripts/postgres-for-tests.sh .venv/bin/pytest --numprocesses auto --dist loadfile
 
 # Only the Postgres tests, against a throw-away local cluster (or ALCAP_TEST_POSTGRES_URL).
 test-postgres: env

@@ -9,6 +9,7 @@ parses on load through `prepare_if_dev()`.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 from collections.abc import Iterator
 from functools import cached_property
@@ -65,10 +66,19 @@ def prepare() -> None:
     state) and parses again the files whose env_var values differ from it: the claims models
     and their YAML read ALCAP_CLAIMS_INCREMENTAL. The parse is made with the value of a
     claims-incremental run, the scheduled refresh after a few changed files, which then parses
-    nothing again (5 files, 1 to 2 s at benchmark scale 1); a full build, long anyway, does."""
-    if manifest_is_stale():
-        with dbt_environment(ALCAP_CLAIMS_INCREMENTAL="1"):
-            dbt_resource().cli(["parse", "--quiet"], target_path=dbt_project.target_path).wait()
+    nothing again (5 files, 1 to 2 s at benchmark scale 1); a full build, long anyway, does.
+
+    Two processes preparing at once (two commands, or test workers) take turns: the second
+    finds the manifest fresh instead of parsing into the same files."""
+    if not manifest_is_stale():
+        return
+    target = dbt_project.target_path
+    target.mkdir(parents=True, exist_ok=True)
+    with open(target / ".prepare.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if manifest_is_stale():
+            with dbt_environment(ALCAP_CLAIMS_INCREMENTAL="1"):
+                dbt_resource().cli(["parse", "--quiet"], target_path=target).wait()
 
 
 @contextlib.contextmanager

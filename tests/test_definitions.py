@@ -124,12 +124,26 @@ print(json.dumps({"changed": sorted(k for k in set(before) | set(os.environ)
 """
 
 
-NOT_PROJECT = {".venv", ".tools", ".git", "__pycache__", ".pytest_cache", ".ruff_cache"}
+NOT_PROJECT = {
+    ".venv", ".tools", ".git", "__pycache__", ".pytest_cache", ".ruff_cache", ".hypothesis",
+}  # fmt: skip
+# What other test workers write while this test runs: dbt's log, and the target folder of each
+# dbt run (dagster-dbt's, one per refresh). A parse would still show in dbt/target's own files.
+DBT_RUNS = (PROJECT_ROOT / "dbt" / "logs", PROJECT_ROOT / "dbt" / "target")
 
 
 def project_files() -> list[Path]:
     return sorted(
-        path for path in PROJECT_ROOT.rglob("*") if not NOT_PROJECT.intersection(path.parts)
+        path
+        for path in PROJECT_ROOT.rglob("*")
+        if not NOT_PROJECT.intersection(path.parts) and not from_other_runs(path)
+    )
+
+
+def from_other_runs(path: Path) -> bool:
+    logs, target = DBT_RUNS
+    return path.is_relative_to(logs) or (
+        path.is_relative_to(target) and len(path.relative_to(target).parts) > 1
     )
 
 
