@@ -234,3 +234,26 @@ def test_seen_claim_ids_name_the_first_file_and_line_of_every_repeated_id():
         seen.add(file, loaded)
         first.update({claim_id: f"{file}:{line}" for claim_id, line in loaded.iter_rows()})
     assert len(seen.levels) > 1
+
+
+def test_the_writer_keeps_the_order_of_frames_and_records(connection):
+    """Records (an article's rows) become one frame per run between frames, in file order."""
+    schema = {"file": pl.String, "value": pl.Float64}
+    connection.execute("create schema raw")
+    connection.execute(
+        "create table raw.rows (file varchar, value double, loaded_at timestamp with time zone)"
+    )
+    writer = raw_writer.RawWriter(connection, {"rows": schema})
+    held = [
+        [{"file": "a", "value": 1.0}, {"file": "a", "value": 2.0}],
+        [{"file": "b", "value": 3.0}],
+        pl.DataFrame({"file": ["c"], "value": [4.0]}, schema=schema),
+        [],
+        [{"value": 5.0, "file": "d"}],  # keys in any order
+    ]
+    for rows in held:
+        writer.replace("x")
+        writer.add("rows", rows)
+    writer.flush()
+    written = connection.execute("select file, value from raw.rows").fetchall()
+    assert written == [("a", 1.0), ("a", 2.0), ("b", 3.0), ("c", 4.0), ("d", 5.0)]

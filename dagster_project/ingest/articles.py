@@ -58,8 +58,9 @@ CARRIED_COLUMNS = {"articles": "status = 'unchanged'"}
 HEADER_FIELDS = ("title", "publisher", "published", "url", "language")
 
 
-def parse(data: bytes, file: str, sha256: str, source_id: str) -> dict[str, pl.DataFrame]:
-    """One article file → its row of raw.articles and its rows of raw.claim_candidates."""
+def parse(data: bytes, file: str, sha256: str, source_id: str) -> dict[str, list[dict]]:
+    """One article file → its row of raw.articles and its rows of raw.claim_candidates, as
+    records (the loader's writer makes frames of many articles at once, see raw_writer.py)."""
     encoding = utf16_name(data)
     if encoding:
         raise FileError(f"article is {encoding}-encoded, not UTF-8; save it as UTF-8")
@@ -114,7 +115,4 @@ def parse(data: bytes, file: str, sha256: str, source_id: str) -> dict[str, pl.D
         "candidates_count": len(candidates),
         "text_length": len(text),
     }
-    return {
-        "articles": pl.DataFrame([article_row], schema=ARTICLES_SCHEMA),
-        "claim_candidates": pl.DataFrame(candidates, schema=CANDIDATES_SCHEMA),
-    }
+    return {"articles": [article_row], "claim_candidates": candidates}

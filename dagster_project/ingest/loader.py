@@ -35,7 +35,7 @@ from dagster_project.ingest.files_carried import (
 )
 from dagster_project.ingest.parse_pool import ParsePool
 from dagster_project.ingest.paths import PathError, RawDir, known_hash
-from dagster_project.ingest.raw_writer import RawWriter
+from dagster_project.ingest.raw_writer import RawWriter, Rows
 from dagster_project.ingest.registry import (
     DATASETS,
     REGISTRY_FILE,
@@ -232,7 +232,7 @@ def read_registry(connection: duckdb.DuckDBPyConnection) -> Registry:
     return Registry(frame.select(list(REGISTRY_SCHEMA)).cast(REGISTRY_SCHEMA))
 
 
-Batches = Iterable[tuple[dict[str, pl.DataFrame], list[Rejection]]]
+Batches = Iterable[tuple[dict[str, Rows], list[Rejection]]]
 
 
 def _parse_file(
@@ -419,7 +419,7 @@ class _DatasetLoader:
         self.sources = {row["source_id"]: row for row in registry.sources.iter_rows(named=True)}
         self.can_carry = can_carry
         self.result = DatasetLoad(dataset, [], [])
-        self.writer = RawWriter(connection, list(self.tables))
+        self.writer = RawWriter(connection, self.tables)
         self.pool = ParsePool(False)
         self.waiting: deque[Callable[[], None]] = deque()  # started files, in file order
         self.carried: list[str] = []
