@@ -114,7 +114,7 @@ def test_a_load_keeps_the_hashes_of_the_files_it_read(raw_dir, tmp_path, monkeyp
     raw_file_hashes(raw_dir, settings.raw_file_hashes)
     assert read == [
         REGISTRY_FILE
-    ]  # read by the registry's loader, not through read_and_hash_inside
+    ]  # read by the registry's loader, not through RawDir.read_and_hash
 
 
 def test_a_kept_entry_that_is_no_sha256_is_not_taken(raw_dir, tmp_path, monkeypatch):

@@ -52,18 +52,9 @@ def outside_reason(raw_dir: Path, relative: str) -> str | None:
     return RawDir(raw_dir).outside_reason(relative)
 
 
-def read_inside(raw_dir: Path, relative: str) -> bytes | None:
-    """The bytes of a file under raw/ (None if there is none); PathError if it leads outside."""
-    return RawDir(raw_dir).read(relative)
-
-
-def read_and_hash_inside(raw_dir: Path, relative: str) -> tuple[bytes, str] | None:
-    """read_inside, with the SHA-256 of the bytes read (see RawDir.read_and_hash)."""
-    return RawDir(raw_dir).read_and_hash(relative)
-
-
 class RawDir:
-    """raw/ as one load sees it: the checks above for many files, at one `lstat` per file.
+    """raw/ as one load sees it: outside_reason for many files, at one `lstat` per file, and
+    reading files only inside it.
 
     Resolving a path looks at every folder on the way from / (twelve system calls a file at
     scale 100, 9 s for 20,000 articles). Here raw/ is resolved once, and a path none of whose
