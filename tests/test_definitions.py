@@ -7,9 +7,13 @@ snapshot is a failure, not a fresh start.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
 import sys
+import threading
+import time
+import types
 from pathlib import Path
 
 import dagster as dg
@@ -179,3 +183,33 @@ def test_the_dbt_resource_states_the_version_dbt_itself_reports():
     ).stdout
     stated = dbt_resource()._cli_version
     assert f"installed: {stated}" in printed, printed
+
+
+def test_prepare_waits_for_a_parse_under_way_and_does_not_parse_again(tmp_path, monkeypatch):
+    """Two processes preparing at once (two commands, or two test workers): the second waits
+    for the first's lock, then finds the manifest fresh and does not parse into the same files."""
+    from dagster_project import dbt_project as module
+
+    manifest = tmp_path / "manifest.json"
+    parses = []
+    monkeypatch.setattr(module, "dbt_project", types.SimpleNamespace(target_path=tmp_path))
+    monkeypatch.setattr(module, "manifest_is_stale", lambda: not manifest.exists())
+    monkeypatch.setattr(module, "dbt_resource", lambda: parses.append("parse"))
+    holding, events = threading.Event(), []
+
+    def first_parse() -> None:  # its own open file: flock then excludes prepare(), in-process too
+        with open(tmp_path / ".prepare.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            holding.set()
+            time.sleep(0.5)
+            manifest.write_text("{}")
+            events.append("first parse done")
+
+    other = threading.Thread(target=first_parse)
+    other.start()
+    holding.wait(10)
+    module.prepare()
+    events.append("prepare returned")
+    other.join()
+    assert events == ["first parse done", "prepare returned"]
+    assert parses == []
