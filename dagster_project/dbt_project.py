@@ -72,12 +72,14 @@ def prepare() -> None:
     finds the manifest fresh instead of parsing into the same files."""
     if not manifest_is_stale():
         return
-    target = dbt_project.target_path
-    target.mkdir(parents=True, exist_ok=True)
-    with open(target / ".prepare.lock", "w") as lock:
+    # Beside the manifest: target_path is relative to the dbt project, not to this process.
+    lock_path = dbt_project.manifest_path.with_name(".prepare.lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if manifest_is_stale():
             with dbt_environment(ALCAP_CLAIMS_INCREMENTAL="1"):
+                target = dbt_project.target_path
                 dbt_resource().cli(["parse", "--quiet"], target_path=target).wait()
 
 

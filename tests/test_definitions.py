@@ -190,15 +190,19 @@ def test_prepare_waits_for_a_parse_under_way_and_does_not_parse_again(tmp_path, 
     for the first's lock, then finds the manifest fresh and does not parse into the same files."""
     from dagster_project import dbt_project as module
 
-    manifest = tmp_path / "manifest.json"
+    manifest = tmp_path / "dbt" / "target" / "manifest.json"
+    (tmp_path / "elsewhere").mkdir()
     parses = []
-    monkeypatch.setattr(module, "dbt_project", types.SimpleNamespace(target_path=tmp_path))
+    project = types.SimpleNamespace(target_path=Path("target"), manifest_path=manifest)
+    monkeypatch.setattr(module, "dbt_project", project)
+    monkeypatch.chdir(tmp_path / "elsewhere")  # the lock is the project's, whatever the cwd
     monkeypatch.setattr(module, "manifest_is_stale", lambda: not manifest.exists())
     monkeypatch.setattr(module, "dbt_resource", lambda: parses.append("parse"))
     holding, events = threading.Event(), []
 
     def first_parse() -> None:  # its own open file: flock then excludes prepare(), in-process too
-        with open(tmp_path / ".prepare.lock", "w") as lock:
+        manifest.parent.mkdir(parents=True)
+        with open(manifest.with_name(".prepare.lock"), "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             holding.set()
             time.sleep(0.5)
@@ -213,3 +217,4 @@ def test_prepare_waits_for_a_parse_under_way_and_does_not_parse_again(tmp_path, 
     other.join()
     assert events == ["first parse done", "prepare returned"]
     assert parses == []
+    assert not any((tmp_path / "elsewhere").iterdir())
