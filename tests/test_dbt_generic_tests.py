@@ -168,3 +168,28 @@ def test_not_null_on_fct_claims_reads_only_this_runs_claims_when_incremental(ref
         )
         assert connection.execute(scoped).fetchall() == [("entity_id", 1)]
         assert connection.execute(everything).fetchall() == [("entity_id", 2)]
+
+
+def test_not_null_on_a_claims_model_reads_only_the_rows_it_wrote_when_incremental(
+    refreshed, tmp_path
+):
+    """The column form of `written_in`: on a claims-incremental run, columns_not_null on
+    int_claims_normalised scans the rows its own normalised_in_invocation says this dbt
+    invocation wrote; otherwise every row."""
+    warehouse = shutil.copy(refreshed / "warehouse.duckdb", tmp_path / "warehouse.duckdb")
+    selector = "int_claims_normalised,test_name:columns_not_null"
+    scoped, invocation = compiled_test(warehouse, tmp_path, selector, "1")
+    everything, _ = compiled_test(warehouse, tmp_path, selector, "0")
+    with duckdb.connect(str(warehouse)) as connection:
+        written, kept = lowest(connection, NORMALISED, "claim_id", 2)
+        connection.execute(
+            f"update {NORMALISED} set normalised_in_invocation = ? where claim_id = ?",
+            [invocation, written],
+        )
+        # Both rows lose their normalised value; only the one written in this run is looked at.
+        connection.execute(
+            f"update {NORMALISED} set value_normalised = null where claim_id in (?, ?)",
+            [written, kept],
+        )
+        assert connection.execute(scoped).fetchall() == [("value_normalised", 1)]
+        assert connection.execute(everything).fetchall() == [("value_normalised", 2)]
