@@ -186,9 +186,11 @@ def test_alcap_serve_runs_the_daemon_and_ui_with_the_schedule_on(tmp_path):
         start_new_session=True,
     )
     try:
-        answer = None
+        # The UI answers before it has loaded the code location (its repositories are empty
+        # until then; on a busy machine, seconds later): wait for the repository itself.
+        answer, repositories = None, []
         deadline = time.monotonic() + 240
-        while answer is None and time.monotonic() < deadline and server.poll() is None:
+        while not repositories and time.monotonic() < deadline and server.poll() is None:
             request = urllib.request.Request(
                 f"http://127.0.0.1:{port}/graphql",
                 data=json.dumps({"query": SCHEDULES_QUERY}).encode(),
@@ -197,10 +199,14 @@ def test_alcap_serve_runs_the_daemon_and_ui_with_the_schedule_on(tmp_path):
             try:
                 with urllib.request.urlopen(request, timeout=10) as response:
                     answer = json.load(response)
+                repositories = answer["data"]["repositoriesOrError"].get("nodes", [])
             except OSError:
+                pass
+            if not repositories:
                 time.sleep(1)
         assert answer is not None, "the UI did not answer"
-        (repository,) = answer["data"]["repositoriesOrError"]["nodes"]
+        assert repositories, f"the UI never listed the code location: {answer}"
+        (repository,) = repositories
         assert {s["name"]: s["scheduleState"]["status"] for s in repository["schedules"]} == {
             "daily_refresh": "RUNNING"
         }
