@@ -119,22 +119,21 @@ def test_the_refreshed_snapshot_equals_a_new_publication_and_parquet_keeps_uncha
             assert changed.execute(query).fetchall() == full.execute(query).fetchall(), table
 
     # Parquet: the changed mart is written again, an unchanged one is the previous set's file
-    # (hard-linked); every file reads back equal to its mart.
+    # (hard-linked); every mart (here one part each) reads back equal to its mart.
     manifest = read_manifest(link)
     assert manifest["build_id"] == newest_build(snapshot)
     new_set = link.resolve()
     first_set = new_set.with_name(edited["first_build"])
 
     def same_file(name: str) -> bool:
-        return (new_set / f"{name}.parquet").stat().st_ino == (
-            (first_set / f"{name}.parquet").stat().st_ino
-        )
+        part = f"{name}/part-00000.parquet"
+        return (new_set / part).stat().st_ino == (first_set / part).stat().st_ino
 
     assert not same_file("fct_claims") and not same_file("fct_value_added_ladder")
     assert same_file("dim_chain_stages") and same_file("fct_market_share")
     with duckdb.connect(str(snapshot), read_only=True) as connection:
         for name, entry in manifest["marts"].items():
-            parquet = f"read_parquet('{new_set / entry['file']}')"
+            parquet = f"read_parquet('{new_set / entry['folder']}/*.parquet')"
             for left, right in ((parquet, f"marts.{name}"), (f"marts.{name}", parquet)):
                 assert connection.execute(
                     f"select count(*) from (from {left} except all from {right})"

@@ -51,7 +51,10 @@ def serving_snapshot(paths: AlcapPaths) -> dg.MaterializeResult:
     key=["serving", "parquet"],
     group_name="publish",
     deps=[serving_snapshot],
-    description="One Parquet file per mart of the snapshot, with a manifest, swapped as a set.",
+    description=(
+        "A folder of Parquet parts per mart of the snapshot, with a manifest, swapped as a set;"
+        " parts whose rows did not change keep their files."
+    ),
     kinds={"parquet"},
 )
 def serving_parquet(paths: AlcapPaths) -> dg.MaterializeResult:

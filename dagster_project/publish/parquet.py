@@ -1,13 +1,16 @@
 """Parquet exports of every mart of the serving snapshot, published as one set.
 
-`<serving>/parquet` is a symbolic link to a folder holding one build's files
-(`<mart>.parquet` and `manifest.json`). A new set is written into a folder of its own and the
-link is replaced atomically, so a reader that resolves the link once never mixes two builds.
-The folder of the previous build stays until the next export, for readers still in it.
+`<serving>/parquet` is a symbolic link to a folder holding one build's files: a folder per mart
+with its rows in parts (`<mart>/part-00000.parquet` ...; read them as `<mart>/*.parquet`) and
+`manifest.json`. A new set is written into a folder of its own and the link is replaced
+atomically, so a reader that resolves the link once never mixes two builds. The folder of the
+previous build stays until the next export, for readers still in it.
 
-A mart whose rows did not change since the previous set (the same fingerprint, see
-`fingerprints.py`) is not written again: its file is hard-linked from the previous set. Files
-are never written once in a set, so a reader of the previous set is not disturbed.
+A part holds a range of the mart's row ids in the snapshot (fingerprints.py). A part whose rows
+did not change since the previous set (the same fingerprint) is not written again: its file is
+hard-linked from the previous set. Files are never written once in a set, so a reader of the
+previous set is not disturbed. A one-file refresh at scale 100 changes two or three of the 21
+parts of fct_claims, where writing the whole mart took 9 to 11 s.
 """
 
 from __future__ import annotations
@@ -18,10 +21,13 @@ import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
+import duckdb
+
 from dagster_project.ingest.paths import sha256_of
 from dagster_project.publish import fingerprints
 from dagster_project.publish.builds import latest_build
-from dagster_project.publish.snapshot import open_snapshot
+from dagster_project.publish.catalog import Table, read_tables
+from dagster_project.publish.snapshot import fingerprint_setup, open_snapshot
 from dagster_project.publish.sql_text import literal, quote
 
 MANIFEST = "manifest.json"
@@ -31,8 +37,9 @@ OPTIONS = "format parquet, compression zstd"
 def export_parquet(
     snapshot: Path, link: Path, duckdb_config: Mapping[str, object] | None = None
 ) -> dict:
-    """Write every table of schema marts in `snapshot` as Parquet and point `link` at them.
-    Returns the manifest (build id, and per mart its file, row count and SHA-256)."""
+    """Write every table of schema marts in `snapshot` as Parquet parts and point `link` at
+    them. Returns the manifest (build id, and per mart its row count and its parts: file, row
+    count, SHA-256 and fingerprint)."""
     build = latest_build(snapshot)
     if build is None:
         raise RuntimeError(f"{snapshot} has no meta.builds: publish the snapshot first")
@@ -46,41 +53,37 @@ def export_parquet(
         "finished_at": build["finished_at"].isoformat() + "Z",
         "marts": {},
     }
-    previous_folder, previous_set = previous_marts(link)
+    previous_folder, previous_parts = previous_marts(link)
     with open_snapshot(snapshot, duckdb_config) as connection:
         # A mart's rows have no order, and keeping the table's costs half the write: 10 M claims
         # took 21 s in order against 11 s not (2 threads, 1 GB).
         connection.execute("set preserve_insertion_order = false")
-        marts = [
-            name
-            for (name,) in connection.execute(
-                "select table_name from duckdb_tables() where schema_name = 'marts' order by all"
-            ).fetchall()
-        ]
-        contents = fingerprints.table_fingerprints(
+        catalog = connection.execute("select current_database()").fetchone()[0]
+        saved = fingerprints.part_fingerprints(
             connection, fingerprints.state_path(snapshot), build["build_id"]
         )
-        for name in marts:
-            path = building / f"{name}.parquet"
-            content = contents.get(f"marts.{name}")
-            content = content and f"{content}|{OPTIONS}"
-            entry = previous_set.get(name, {})
-            if (
-                content
-                and entry.get("content") == content
-                and link_file(previous_folder / entry["file"], path)
-            ):
-                manifest["marts"][name] = {**entry, "file": path.name}
+        for table in read_tables(connection, catalog):
+            if table.schema != "marts":
                 continue
-            connection.execute(
-                f"copy (select * from marts.{quote(name)}) to {literal(str(path))} ({OPTIONS})"
+            contents = saved.get(f"marts.{table.name}") or fingerprints.measure_now(
+                connection, catalog, table, fingerprint_setup()
             )
-            rows = connection.execute(f"select count(*) from marts.{quote(name)}").fetchone()[0]
-            manifest["marts"][name] = {
-                "file": path.name,
-                "rows": rows,
-                "sha256": sha256_of(path),
-                "content": content,
+            (building / table.name).mkdir()
+            parts = [
+                export_part(
+                    connection,
+                    table,
+                    part,
+                    f"{content}|{OPTIONS}",
+                    building,
+                    (previous_folder, previous_parts),
+                )
+                for part, content in sorted(contents.items())
+            ]
+            manifest["marts"][table.name] = {
+                "folder": table.name,
+                "rows": sum(part["rows"] for part in parts),
+                "parts": parts,
             }
     (building / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     shutil.rmtree(target, ignore_errors=True)
@@ -94,17 +97,49 @@ def export_parquet(
     return manifest
 
 
+def part_file(mart: str, part: int) -> str:
+    """A part's file, relative to the set's folder."""
+    return f"{mart}/part-{part:05d}.parquet"
+
+
+def export_part(
+    connection: duckdb.DuckDBPyConnection,
+    table: Table,
+    part: int,
+    content: str,
+    building: Path,
+    previous_set: tuple[Path, dict[str, dict]],
+) -> dict:
+    """The part's file in `building`: the previous set's, hard-linked, when it holds the same
+    rows; else written. Returns its manifest entry."""
+    name = part_file(table.name, part)
+    path = building / name
+    previous_folder, previous_parts = previous_set
+    previous = previous_parts.get(name, {})
+    if previous.get("content") == content and link_file(previous_folder / name, path):
+        return previous
+    rows = f"from marts.{quote(table.name)} where {fingerprints.part_filter(table, part)}"
+    connection.execute(f"copy (select * {rows}) to {literal(str(path))} ({OPTIONS})")
+    return {
+        "file": name,
+        "rows": connection.execute(f"select count(*) {rows}").fetchone()[0],
+        "sha256": sha256_of(path),
+        "content": content,
+    }
+
+
 def previous_marts(link: Path) -> tuple[Path, dict[str, dict]]:
-    """The folder of the set `link` points at and its manifest's entries by mart."""
+    """The folder of the set `link` points at and its manifest's parts by file."""
     try:
         manifest = read_manifest(link)
     except (OSError, ValueError):
         return link, {}
-    return link.resolve(), {
-        name: entry
-        for name, entry in manifest.get("marts", {}).items()
-        if isinstance(entry, dict) and isinstance(entry.get("file"), str)
-    }
+    parts = {}
+    for mart in manifest.get("marts", {}).values():
+        for part in mart.get("parts", []) if isinstance(mart, dict) else []:
+            if isinstance(part, dict) and isinstance(part.get("file"), str):
+                parts[part["file"]] = part
+    return link.resolve(), parts
 
 
 def link_file(previous: Path, path: Path) -> bool:

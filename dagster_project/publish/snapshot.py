@@ -169,9 +169,8 @@ def publish_snapshot(
                 for table in published_tables(connection, catalog, manifest_path):
                     copy_table(connection, table, catalog, BUILDING)
                 build = record_build(connection, catalog, snapshot, manifest_path)
-                setup = fingerprints.setup_key(STORAGE_VERSION, builds.META_TABLES)
                 fingerprints.measure(connection, BUILDING, read_tables(connection, BUILDING))
-                fingerprints.save(connection, state, build.build_id, setup)
+                fingerprints.save(connection, state, build.build_id, fingerprint_setup())
     except BaseException:
         for leftover in leftovers:
             leftover.unlink(missing_ok=True)
@@ -181,6 +180,11 @@ def publish_snapshot(
     # Only now: until this rename, the fingerprints in place still describe the old snapshot.
     fingerprints.commit(state)
     return replace(build, file_written=written)
+
+
+def fingerprint_setup() -> str:
+    """What the fingerprints of tables published by this code depend on besides the tables."""
+    return fingerprints.setup_key(STORAGE_VERSION, builds.META_TABLES)
 
 
 def copy_marts_file(
