@@ -11,7 +11,7 @@ with candidates as (
 
 claims as (
 
-    select * from {{ ref('int_claims_resolved') }}
+    select * from {{ ref('int_claims_normalised') }}
 
 ),
 

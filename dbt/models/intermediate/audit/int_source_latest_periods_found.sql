@@ -35,17 +35,35 @@ claim_periods as (
 
 ),
 
+-- Each source's latest month first, then its date: building a date for each of the ten million
+-- statistics rows of scale 100 cost most of this model (0.24 to 0.31 s against 0.05 s).
+claim_latest_months as (
+
+    select
+        source_id,
+        max(period_year * 12 + coalesce(period_month, 1) - 1) as latest_month_index
+    from claim_periods
+    where period_year is not null
+    group by source_id
+
+),
+
 claim_period_dates as (
 
     select
         source_id,
         {{ dbt.dateadd(
             'month',
-            'coalesce(period_month, 1) - 1',
-            dbt.safe_cast(dbt.concat(['cast(period_year as ' ~ dbt.type_string() ~ ')', "'-01-01'"]), 'date'),
+            'latest_month_index % 12',
+            dbt.safe_cast(
+                dbt.concat([
+                    'cast(cast(floor(latest_month_index / 12) as integer) as ' ~ dbt.type_string() ~ ')',
+                    "'-01-01'",
+                ]),
+                'date',
+            ),
         ) }} as period_date
-    from claim_periods
-    where period_year is not null
+    from claim_latest_months
 
 ),
 

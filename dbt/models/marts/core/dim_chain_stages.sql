@@ -13,7 +13,7 @@ stage_aliases as (
 
 claims as (
 
-    select * from {{ ref('int_claims_resolved') }}
+    select * from {{ ref('int_claims_normalised') }}
 
 ),
 

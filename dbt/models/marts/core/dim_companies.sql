@@ -14,7 +14,7 @@ entity_aliases as (
 
 claims as (
 
-    select * from {{ ref('int_claims_resolved') }}
+    select * from {{ ref('int_claims_normalised') }}
 
 ),
 

@@ -9,7 +9,7 @@ with metrics as (
 
 claims as (
 
-    select * from {{ ref('int_claims_resolved') }}
+    select * from {{ ref('int_claims_normalised') }}
 
 ),
 
