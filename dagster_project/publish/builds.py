@@ -24,13 +24,14 @@ from dagster_project.settings import PROJECT_ROOT
 META_TABLES = {
     "builds": (
         """
-        build_id varchar not null primary key,
+        build_id varchar not null,
         finished_at timestamp not null,
         git_commit varchar,
         dbt_version varchar,
         duckdb_version varchar,
         storage_version varchar
         """,
+        ("build_id",),
         "Every build published to this snapshot, newest last by finished_at.",
         {
             "build_id": "Id of the build: finish time (UTC), then 8 random hex digits.",
@@ -47,9 +48,9 @@ META_TABLES = {
         file varchar not null,
         dataset varchar,
         sha256 varchar,
-        status varchar,
-        primary key (build_id, file)
+        status varchar
         """,
+        ("build_id", "file"),
         "The SHA-256 of every raw file a build read (path relative to raw/).",
         {
             "build_id": "The build (meta.builds.build_id).",
@@ -67,9 +68,9 @@ META_TABLES = {
         build_id varchar not null,
         table_schema varchar not null,
         table_name varchar not null,
-        row_count bigint not null,
-        primary key (build_id, table_schema, table_name)
+        row_count bigint not null
         """,
+        ("build_id", "table_schema", "table_name"),
         "The row count of every table a build published.",
         {
             "build_id": "The build (meta.builds.build_id).",
@@ -140,13 +141,22 @@ def dbt_version(manifest_path: Path | None) -> str | None:
 
 
 def create_meta_tables(connection: duckdb.DuckDBPyConnection, target: str) -> None:
+    """The meta tables, without their keys yet (add_meta_keys, once their rows are in)."""
     connection.execute(f'create schema if not exists "{target}".meta')
-    for name, (columns, table_comment, column_comments) in META_TABLES.items():
+    for name, (columns, _, table_comment, column_comments) in META_TABLES.items():
         qualified = f'"{target}".meta.{name}'
         connection.execute(f"create table {qualified} ({columns})")
         connection.execute(f"comment on table {qualified} is {literal(table_comment)}")
         for column, comment in column_comments.items():
             connection.execute(f"comment on column {qualified}.{column} is {literal(comment)}")
+
+
+def add_meta_keys(connection: duckdb.DuckDBPyConnection, target: str) -> None:
+    """The meta tables' primary keys, over the rows already in: inserting the history into keyed
+    tables checked each row against the growing index (the 250,000 file rows of eleven builds
+    at scale 100: 0.4 s against 0.17 s), and the history grows with every build."""
+    for name, (_, key, _, _) in META_TABLES.items():
+        connection.execute(f'alter table "{target}".meta.{name} add primary key ({", ".join(key)})')
 
 
 def copy_history(connection: duckdb.DuckDBPyConnection, target: str, previous: Path) -> None:
@@ -230,6 +240,7 @@ def record_build(
         [[build.build_id, *name.split(".", 1), rows] for name, rows in table_rows.items()],
     )
     figure_changes.record_changes(connection, target, previous_snapshot, build.build_id)
+    add_meta_keys(connection, target)
     return build
 
 

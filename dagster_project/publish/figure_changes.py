@@ -29,9 +29,9 @@ TABLE = (
     previous_source_id varchar,
     new_source_id varchar,
     previous_claim_id varchar,
-    new_claim_id varchar,
-    primary key (build_id, mart, figure_key)
+    new_claim_id varchar
     """,
+    ("build_id", "mart", "figure_key"),
     "Per build, every reported figure whose value, bound or chosen source changed since the"
     ' previous build, with both values and why: what a BI tool shows as "what\'s new".',
     {
