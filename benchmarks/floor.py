@@ -160,7 +160,7 @@ def dbt_bound() -> dict[str, str]:
     """The memory bound dbt's profile gives DuckDB (dbt/profiles.yml), so that the floor runs
     the models under the same conditions: unbounded, DuckDB takes 80 % of RAM and spills
     nothing (int_claims_reconciled peaked at 17 GB so at scale 100)."""
-    return {"memory_limit": os.environ.get("ALCAP_DBT_MEMORY_LIMIT", "3GB")}
+    return {"memory_limit": os.environ.get("ALCAP_DBT_MEMORY_LIMIT", "2750MB")}
 
 
 @dataclass
