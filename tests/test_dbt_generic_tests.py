@@ -57,6 +57,14 @@ def lowest(connection, table: str, column: str, count: int) -> list:
     ]
 
 
+def mark_written(connection, table: str, key: str, column: str, invocation: str, count: int):
+    """The `count` lowest values of `key` in `table`, the first one's rows marked (in `column`)
+    as written by the dbt invocation `invocation`; the others stay kept from an earlier run."""
+    values = lowest(connection, table, key, count)
+    connection.execute(f"update {table} set {column} = ? where {key} = ?", [invocation, values[0]])
+    return values
+
+
 def test_unique_lists_each_repeated_value_and_how_often(refreshed, tmp_path):
     """dbt's `unique`, overridden to group hashes first (macros/test_unique.sql), as a full
     build runs it for the claims models: a repeated value is found, with its count, as dbt's
@@ -102,12 +110,10 @@ def test_unique_reads_only_the_values_this_run_wrote_when_incremental(refreshed,
     selector = "int_claims_normalised,test_name:unique_among_rows_written"
     scoped, invocation = compiled_test(warehouse, tmp_path, selector, "1")
     with duckdb.connect(str(warehouse)) as connection:
-        written, repeats_kept, kept_twice = lowest(connection, NORMALISED, "claim_id", 3)
-        as_written = f"select * replace ('{invocation}' as normalised_in_invocation)"
-        connection.execute(
-            f"update {NORMALISED} set normalised_in_invocation = ? where claim_id = ?",
-            [invocation, written],
+        written, repeats_kept, kept_twice = mark_written(
+            connection, NORMALISED, "claim_id", "normalised_in_invocation", invocation, 3
         )
+        as_written = f"select * replace ('{invocation}' as normalised_in_invocation)"
         for statement, claim_id in [
             (f"{as_written} from {NORMALISED}", written),  # written twice in this run
             (f"{as_written} from {NORMALISED}", repeats_kept),  # this run repeats a kept id
@@ -129,15 +135,13 @@ def test_reported_claim_test_reads_only_this_runs_groups_when_incremental(refres
     scoped, invocation = compiled_test(warehouse, tmp_path, selector, "1")
     reconciled = "intermediate.int_claims_reconciled"
     with duckdb.connect(str(warehouse)) as connection:
-        reconciled_now, kept = lowest(connection, reconciled, "claim_group_id", 2)
+        reconciled_now, kept = mark_written(
+            connection, reconciled, "claim_group_id", "reconciled_in_invocation", invocation, 2
+        )
         # Both groups now report no claim; only the one reconciled in this run is looked at.
         connection.execute(
             f"update {reconciled} set is_reported = false where claim_group_id in (?, ?)",
             [reconciled_now, kept],
-        )
-        connection.execute(
-            f"update {reconciled} set reconciled_in_invocation = ? where claim_group_id = ?",
-            [invocation, reconciled_now],
         )
         assert connection.execute(scoped).fetchall() == [(reconciled_now, 0)]
     everything, _ = compiled_test(warehouse, tmp_path, selector, "0")
@@ -155,10 +159,8 @@ def test_not_null_on_fct_claims_reads_only_this_runs_claims_when_incremental(ref
     reconciled = "intermediate.int_claims_reconciled"
     with duckdb.connect(str(warehouse)) as connection:
         connection.execute(f"attach '{marts}' as {MARTS_CATALOG}")
-        written, kept = lowest(connection, reconciled, "claim_id", 2)
-        connection.execute(
-            f"update {reconciled} set reconciled_in_invocation = ? where claim_id = ?",
-            [invocation, written],
+        written, kept = mark_written(
+            connection, reconciled, "claim_id", "reconciled_in_invocation", invocation, 2
         )
         # Both rows lose their entity; only the one reconciled in this run is looked at.
         connection.execute(
@@ -181,10 +183,8 @@ def test_not_null_on_a_claims_model_reads_only_the_rows_it_wrote_when_incrementa
     scoped, invocation = compiled_test(warehouse, tmp_path, selector, "1")
     everything, _ = compiled_test(warehouse, tmp_path, selector, "0")
     with duckdb.connect(str(warehouse)) as connection:
-        written, kept = lowest(connection, NORMALISED, "claim_id", 2)
-        connection.execute(
-            f"update {NORMALISED} set normalised_in_invocation = ? where claim_id = ?",
-            [invocation, written],
+        written, kept = mark_written(
+            connection, NORMALISED, "claim_id", "normalised_in_invocation", invocation, 2
         )
         # Both rows lose their normalised value; only the one written in this run is looked at.
         connection.execute(
