@@ -61,35 +61,45 @@ def definition(table: Table) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def hides_row_id(table: Table) -> bool:
+    """A column named rowid hides DuckDB's row id: such a table is one part."""
+    return any(column.name.lower() == "rowid" for column in table.columns)
+
+
 def part_of(table: Table) -> str:
-    """The expression giving a row's part (a column named rowid hides DuckDB's row id: then the
-    table is one part)."""
-    if any(column.name.lower() == "rowid" for column in table.columns):
-        return "0"
-    return f"rowid // {PART_ROWS}"
+    """The expression giving a row's part."""
+    return "0" if hides_row_id(table) else f"rowid // {PART_ROWS}"
 
 
 def part_filter(table: Table, part: int) -> str:
     """A condition selecting the rows of `part`: a range of row ids, which DuckDB reads without
     scanning the rest of the table."""
-    if part_of(table) == "0":
+    if hides_row_id(table):
         return "true"
     return f"rowid >= {part * PART_ROWS} and rowid < {(part + 1) * PART_ROWS}"
 
 
 def parts_sql(catalog: str, table: Table) -> str:
-    """One row per part of `table` (schema, name, part, definition, rows, hash sum); a table
+    """One row per part of `table`, named as in COLUMNS (the hash sum is content_hash); a table
     without rows is one empty part, so every table has at least one."""
     row = ", ".join(quote(column.name) for column in table.columns)
     source = f"{quote(catalog)}.{quote(table.schema)}.{quote(table.name)}"
-    named = f"{literal(table.schema)}, {literal(table.name)}"
+    named = f"{literal(table.schema)} as table_schema, {literal(table.name)} as table_name"
     described = literal(definition(table))
     return (
-        f"select {named}, {part_of(table)} as part, {described}, count(*),"
-        f" cast(sum(hash(row({row}))) as varchar) from {source} group by all"
+        f"select {named}, {part_of(table)} as part, {described} as definition,"
+        f" count(*) as row_count, cast(sum(hash(row({row}))) as varchar) as content_hash"
+        f" from {source} group by all"
         f" union all select {named}, 0, {described}, 0, '0'"
         f" where not exists (select 1 from {source})"
     )
+
+
+# A part's fingerprint as one text, from rows named as in COLUMNS plus `setup`.
+TEXTS = (
+    "select table_schema || '.' || table_name, part,"
+    " concat_ws('|', setup, definition, row_count, content_hash)"
+)
 
 
 def measure(connection: duckdb.DuckDBPyConnection, catalog: str, tables: list[Table]) -> None:
@@ -135,14 +145,10 @@ def part_fingerprints(
         return {}
     source = f"read_parquet({literal(str(path))})"
     try:
-        rows = connection.execute(
-            "select table_schema || '.' || table_name, part, setup, definition, row_count,"
-            f" content_hash from {source} where build_id = ?",
-            [build_id],
-        ).fetchall()
+        rows = connection.execute(f"{TEXTS} from {source} where build_id = ?", [build_id])
+        return by_table(rows.fetchall())
     except duckdb.Error:
         return {}
-    return fingerprint_texts(rows)
 
 
 def measure_now(
@@ -151,17 +157,14 @@ def measure_now(
     """The fingerprint of each part of one table, measured now (when no saved ones describe
     the build)."""
     rows = connection.execute(
-        f"select {literal(setup)}, * from ({parts_sql(catalog, table)})"
+        f"{TEXTS} from (select {literal(setup)} as setup, * from ({parts_sql(catalog, table)}))"
     ).fetchall()
-    texts = fingerprint_texts(
-        [(f"{schema}.{name}", part, setup_, *rest) for setup_, schema, name, part, *rest in rows]
-    )
-    return texts.get(f"{table.schema}.{table.name}", {})
+    return by_table(rows).get(f"{table.schema}.{table.name}", {})
 
 
-def fingerprint_texts(rows: list[tuple]) -> dict[str, dict[int, str]]:
-    """(table, part, setup, definition, rows, hash) rows → table → part → one text."""
+def by_table(rows: list[tuple]) -> dict[str, dict[int, str]]:
+    """(table, part, text) rows → table → part → text."""
     texts: dict[str, dict[int, str]] = {}
-    for name, part, *parts in rows:
-        texts.setdefault(name, {})[part] = "|".join(map(str, parts))
+    for name, part, text in rows:
+        texts.setdefault(name, {})[part] = text
     return texts
