@@ -40,10 +40,14 @@ def _stop(signal_number, frame):
 
 
 def serve(settings: Settings, port: int) -> int:
-    from dagster_project.jobs import load_definitions, write_dagster_yaml
+    from dagster_project.jobs import load_definitions, open_instance
 
     load_definitions(settings)  # parses the dbt project if it changed
-    write_dagster_yaml(settings)
+    # Create the instance's SQLite storages here, once: the daemon and the UI (and their code
+    # servers) started together on a new home each create them, and two at once can stamp
+    # two schema versions, after which neither opens its storage.
+    with open_instance(settings):
+        pass
     environment = serve_environment(settings)
     processes = [
         subprocess.Popen(command, env=environment, cwd=PROJECT_ROOT)

@@ -176,15 +176,21 @@ def test_alcap_serve_runs_the_daemon_and_ui_with_the_schedule_on(tmp_path):
     alcap_home = tmp_path / "alcap"
     port = free_port()
     inherited = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "ALCAP_HOME")}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "dagster_project.cli", "serve", "--port", str(port)],
-        env={**inherited, "HOME": str(user_home), "ALCAP_HOME": str(alcap_home)},
-        cwd=PROJECT_ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+    # A file, not a pipe: nobody reads a pipe while the server runs, and a full one stalls it.
+    log_path = tmp_path / "serve.log"
+    with open(log_path, "w") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "dagster_project.cli", "serve", "--port", str(port)],
+            env={**inherited, "HOME": str(user_home), "ALCAP_HOME": str(alcap_home)},
+            cwd=PROJECT_ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def output() -> str:
+        return log_path.read_text(errors="replace")[-4000:]
+
     try:
         # The UI answers before it has loaded the code location (its repositories are empty
         # until then; on a busy machine, seconds later): wait for the repository itself.
@@ -204,8 +210,8 @@ def test_alcap_serve_runs_the_daemon_and_ui_with_the_schedule_on(tmp_path):
                 pass
             if not repositories:
                 time.sleep(1)
-        assert answer is not None, "the UI did not answer"
-        assert repositories, f"the UI never listed the code location: {answer}"
+        assert answer is not None, f"the UI did not answer (exit {server.poll()}):\n{output()}"
+        assert repositories, f"the UI never listed the code location: {answer}\n{output()}"
         (repository,) = repositories
         assert {s["name"]: s["scheduleState"]["status"] for s in repository["schedules"]} == {
             "daily_refresh": "RUNNING"
@@ -213,15 +219,15 @@ def test_alcap_serve_runs_the_daemon_and_ui_with_the_schedule_on(tmp_path):
         assert {s["name"]: s["sensorState"]["status"] for s in repository["sensors"]} == {
             "raw_files_changed": "RUNNING"
         }
-        assert server.poll() is None, "the daemon and the UI keep running"
+        assert server.poll() is None, f"the daemon and the UI keep running:\n{output()}"
     finally:
         server.send_signal(signal.SIGTERM)
         try:
-            output = server.communicate(timeout=60)[0]
+            server.wait(timeout=60)
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
-            output = server.communicate()[0]
-    assert server.returncode == 0, output[-3000:]
+            server.wait()
+    assert server.returncode == 0, output()
     assert list(user_home.iterdir()) == []
     assert (alcap_home / "dagster_home" / "dagster.yaml").exists()
-    assert "telemetry" not in output.lower()
+    assert "telemetry" not in log_path.read_text(errors="replace").lower()
