@@ -42,12 +42,43 @@
         '{{ column }}': with_agreement.{{ column }}{{ ', ' if not loop.last }}
     {%- endfor -%} }
 {%- endset %}
-with claims as {{ claims_input_cte() }} (
+with
+{%- if is_incremental() %}
+
+-- After the pre-hook, the table holds of each file either all the claims int_claims_normalised
+-- has or, where it deleted groups, fewer (a claim id names one line of one file load): the claims
+-- it lacks are in the files whose two counts differ. Two counts per file instead of comparing
+-- ten million claim ids (0.04 s against 3 to 5 s at benchmark scale).
+files_short as (
+
+    select normalised.file
+    from (
+        select file, count(*) as claims_count
+        from {{ ref('int_claims_normalised') }}
+        group by file
+    ) as normalised
+    left join (
+        select file, count(*) as claims_count
+        from {{ this }}
+        group by file
+    ) as reconciled
+        on normalised.file = reconciled.file
+    where reconciled.claims_count is distinct from normalised.claims_count
+
+),
+{%- endif %}
+
+claims as {{ claims_input_cte() }} (
 
     -- normalised_in_invocation is the normalising run's, not this table's (RF02: EXCLUDE's names).
     select * exclude (normalised_in_invocation) from {{ ref('int_claims_normalised') }}  -- noqa: RF02
     {%- if is_incremental() %}
-    where claim_id not in (select claim_id from {{ this }})
+    where
+        file in (select files_short.file from files_short)
+        and claim_id not in (
+            select claim_id from {{ this }}
+            where file in (select files_short.file from files_short)
+        )
     {%- endif %}
 
 ),
