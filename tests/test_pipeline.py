@@ -175,7 +175,7 @@ def test_failed_refresh_does_not_replace_the_published_snapshot(refreshed, tmp_p
         f"the last refresh FAILED: the published build ({published}) is older than this attempt"
     ) in status.stdout
     assert (
-        "why: check int_claims_resolved:assert_every_claim_resolves_to_an_entity_and_a_metric"
+        "why: check int_claims_normalised:assert_every_claim_resolves_to_an_entity_and_a_metric"
         " failed"
     ) in status.stdout
 
