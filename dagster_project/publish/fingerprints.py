@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import asdict
 from pathlib import Path
 
@@ -102,11 +103,29 @@ TEXTS = (
 )
 
 
-def measure(connection: duckdb.DuckDBPyConnection, catalog: str, tables: list[Table]) -> None:
-    """Fill the temporary table publish_fingerprints with one row per part of each table."""
+def measure(
+    connection: duckdb.DuckDBPyConnection,
+    catalog: str,
+    tables: list[Table],
+    measured: Mapping[Table, list[tuple]] | None = None,
+) -> None:
+    """Fill the temporary table publish_fingerprints with one row per part of each table. A
+    table found in `measured` (measure_parts of a file this one is a byte copy of, where the
+    table is defined the same) takes those rows: a byte copy keeps every row id."""
     connection.execute(f"create or replace temporary table {CURRENT} ({COLUMNS})")
     for table in tables:
-        connection.execute(f"insert into {CURRENT} {parts_sql(catalog, table)}")
+        rows = (measured or {}).get(table)
+        if rows is None:
+            connection.execute(f"insert into {CURRENT} {parts_sql(catalog, table)}")
+        else:
+            connection.executemany(f"insert into {CURRENT} values (?, ?, ?, ?, ?, ?)", rows)
+
+
+def measure_parts(
+    connection: duckdb.DuckDBPyConnection, catalog: str, tables: list[Table]
+) -> dict[Table, list[tuple]]:
+    """Each table's parts, as `measure` writes them."""
+    return {table: connection.execute(parts_sql(catalog, table)).fetchall() for table in tables}
 
 
 def save(
