@@ -14,9 +14,13 @@ with candidates as (
 
 ),
 
+-- Only the claims of sources that have candidates can match one (a pair needs the same
+-- source): a few sources' rows, where the join read all ten million claims (0.64 -> 0.38 s at
+-- benchmark scale).
 claims as (
 
     select * from {{ ref('int_claims_normalised') }}
+    where source_id in (select candidates.source_id from candidates)
 
 ),
 
