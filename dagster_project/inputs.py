@@ -44,10 +44,17 @@ def raw_file_hashes(raw_dir: Path, remembered: Path | None = None) -> dict[str, 
     """SHA-256 of the registry and every data file the loader would read, by path under raw/.
     With `remembered` (a file under ALCAP_HOME), a file the file system reports unchanged since
     the hash saved there is not read again (ingest/paths.py: hash_raw_file)."""
-    files = _raw_files(raw_dir)
     if remembered is not None:
         remember_hashes_from(remembered)
-    hashes = {file: hash_raw_file(raw_dir / file) for file in files if (raw_dir / file).is_file()}
+    hashes = {}
+    for file in _raw_files(raw_dir):
+        path = raw_dir / file
+        try:
+            # Listed data files are files (data_files_on_disk checks); the registry may be missing.
+            if file != REGISTRY_FILE or path.is_file():
+                hashes[file] = hash_raw_file(path)
+        except FileNotFoundError:
+            continue  # removed since it was listed
     if remembered is not None and unsaved():  # the sensor asks every 30 s, mostly for nothing
         save_remembered_hashes(remembered, (raw_dir / file for file in hashes))
     return hashes
