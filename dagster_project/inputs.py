@@ -48,11 +48,8 @@ def raw_file_hashes(raw_dir: Path, remembered: Path | None = None) -> dict[str, 
         remember_hashes_from(remembered)
     hashes = {}
     for file in _raw_files(raw_dir):
-        path = raw_dir / file
         try:
-            # Listed data files are files (data_files_on_disk checks); the registry may be missing.
-            if file != REGISTRY_FILE or path.is_file():
-                hashes[file] = hash_raw_file(path)
+            hashes[file] = hash_raw_file(raw_dir / file)
         except FileNotFoundError:
             continue  # removed since it was listed
     if remembered is not None and unsaved():  # the sensor asks every 30 s, mostly for nothing
@@ -71,8 +68,12 @@ def keep_raw_file_hashes(settings: Settings) -> None:
 
 
 def _raw_files(raw_dir: Path) -> list[str]:
-    """The registry and every data file the loader would read, by path under raw/."""
-    return [REGISTRY_FILE, *data_files_on_disk(raw_dir)] if raw_dir.exists() else []
+    """The registry, when there is one, and every data file the loader would read (files
+    only), by path under raw/."""
+    if not raw_dir.exists():
+        return []
+    registry = [REGISTRY_FILE] if (raw_dir / REGISTRY_FILE).is_file() else []
+    return [*registry, *data_files_on_disk(raw_dir)]
 
 
 def _project_files(root: Path) -> list[Path]:
