@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -23,6 +24,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.marts_file import attach_marts
+from dagster_project.settings import DBT_PROJECT_DIR
 
 MATERIALISED_AS = {"view": "view", "table": "table", "incremental": "table"}
 
@@ -156,11 +158,19 @@ def run_floor(project_dir: Path, warehouse: Path, work_dir: Path) -> Floor:
     return Floor(seconds, compile_seconds, len(statements), copy, marts, script, model_seconds)
 
 
+# The profile's memory_limit: env_var('ALCAP_DBT_MEMORY_LIMIT', '<default>').
+PROFILE_BOUND = re.compile(r"env_var\('ALCAP_DBT_MEMORY_LIMIT',\s*'([^']+)'\)")
+
+
 def dbt_bound() -> dict[str, str]:
-    """The memory bound dbt's profile gives DuckDB (dbt/profiles.yml), so that the floor runs
-    the models under the same conditions: unbounded, DuckDB takes 80 % of RAM and spills
-    nothing (int_claims_reconciled peaked at 17 GB so at scale 100)."""
-    return {"memory_limit": os.environ.get("ALCAP_DBT_MEMORY_LIMIT", "2750MB")}
+    """The memory bound dbt's profile gives DuckDB (dbt/profiles.yml, read from there), so that
+    the floor runs the models under the same conditions: unbounded, DuckDB takes 80 % of RAM
+    and spills nothing (int_claims_reconciled peaked at 17 GB so at scale 100)."""
+    profile = (DBT_PROJECT_DIR / "profiles.yml").read_text(encoding="utf-8")
+    default = PROFILE_BOUND.search(profile)
+    if default is None:
+        raise ValueError("dbt/profiles.yml no longer sets memory_limit from ALCAP_DBT_MEMORY_LIMIT")
+    return {"memory_limit": os.environ.get("ALCAP_DBT_MEMORY_LIMIT", default.group(1))}
 
 
 @dataclass
