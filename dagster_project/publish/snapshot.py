@@ -163,7 +163,7 @@ def publish_snapshot(
         with duckdb.connect(str(warehouse), config=bounded(duckdb_config)) as connection:
             connection.execute(NO_PROGRESS_BAR)
             catalog = connection.execute("select current_database()").fetchone()[0]
-            written, measured = copy_marts_file(connection, marts, building, snapshot)
+            written, measured = copy_and_measure_marts(connection, marts, building, snapshot)
             with attached(connection, building):
                 keep_published_marts(connection, manifest_path)
                 publish_timestamps_as_utc(connection)
@@ -189,15 +189,16 @@ def fingerprint_setup() -> str:
     return fingerprints.setup_key(STORAGE_VERSION, builds.META_TABLES)
 
 
-def copy_marts_file(
+def copy_and_measure_marts(
     connection: duckdb.DuckDBPyConnection, marts: Path, building: Path, snapshot: Path
 ) -> tuple[int | None, dict[Table, list[tuple]]]:
-    """Copy the marts file to `building` once all that dbt wrote is in the file itself: a
-    checkpoint moves what is still in its write-ahead log (which a copy would leave behind).
-    The copy rewrites the previous snapshot's file where it can (spare.py). Returns the bytes
-    it rewrote there (None for a new file) and the marts' fingerprints, measured in the marts
-    file while the copy runs (reading and comparing bytes leaves DuckDB a core and the
-    GIL; measured afterwards in the copy, 2 s of a one-file refresh at benchmark scale)."""
+    """Copy the marts file to `building` once all that dbt wrote is in the file itself (a
+    checkpoint moves what is still in its write-ahead log, which a copy would leave behind),
+    and measure the marts' fingerprints (fingerprints.measure_parts) in the marts file while
+    the copy runs: reading and comparing bytes leaves DuckDB a core, and measured afterwards in
+    the copy they took 2 s of a one-file refresh at benchmark scale. The copy rewrites the
+    previous snapshot's file where it can (spare.py). Returns the bytes it rewrote there (None
+    for a new file) and the fingerprints, for fingerprints.measure."""
     if not marts.exists():
         raise FileNotFoundError(f"{marts} does not exist: dbt has not built the marts yet")
     attach_marts(connection, marts)
