@@ -193,3 +193,27 @@ def test_not_null_on_a_claims_model_reads_only_the_rows_it_wrote_when_incrementa
         )
         assert connection.execute(scoped).fetchall() == [("value_normalised", 1)]
         assert connection.execute(everything).fetchall() == [("value_normalised", 2)]
+
+
+def test_a_repeated_mart_key_fails_the_model(refreshed, tmp_path):
+    """A mart's primary key stands in for a `unique` test: its contract creates the table with
+    the key before dbt inserts the rows, so a repeated key fails the model itself (were the key
+    added after the rows, or dropped from the contract, the repeat would be published)."""
+    warehouse = shutil.copy(refreshed / "warehouse.duckdb", tmp_path / "warehouse.duckdb")
+    marts = shutil.copy(refreshed / "alcap_marts.duckdb", tmp_path / "alcap_marts.duckdb")
+    with duckdb.connect(str(warehouse)) as connection:
+        # One curatable metric twice in the seed dim_metrics is built from.
+        connection.execute(
+            "insert into seeds.metrics select * from seeds.metrics"
+            " where is_curatable order by metric_id limit 1"
+        )
+    result = run_dbt(warehouse, tmp_path, "run", "--select", "dim_metrics", ALCAP_MARTS=str(marts))
+    assert result.returncode == 1, result.stdout[-2000:]
+    assert "Constraint Error" in result.stdout and "dim_metrics" in result.stdout, result.stdout[
+        -2000:
+    ]
+    with duckdb.connect(str(marts), read_only=True) as connection:
+        repeated = connection.execute(
+            f"select count(*) - count(distinct metric_id) from {MARTS_CATALOG}.marts.dim_metrics"
+        ).fetchone()
+    assert repeated == (0,), "the published dim_metrics keeps one row per metric"
