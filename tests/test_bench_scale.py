@@ -209,9 +209,86 @@ def test_a_one_file_refresh_equals_a_full_rebuild(
     assert after == rebuilt
     assert len(after["fct_claims"][1]) < len(before["fct_claims"][1]), "claims left with files"
     # Differ between the two homes: when rows were loaded, which dbt run wrote them.
-    load_times = ("loaded_at", "normalised_in_invocation", "reconciled_in_invocation")
     claims = [
-        mart_rows(path / "warehouse.duckdb", "intermediate", exclude=load_times)
+        mart_rows(path / "warehouse.duckdb", "intermediate", exclude=LOAD_TIMES)
         for path in (home, tmp_path / "full")
     ]
     assert claims[0] == claims[1]
+    # No article names the firm panels' sources, so the linking wrote no row again.
+    assert linking_runs(home) == linking_runs(built)
+
+
+# Differ between two homes built from the same files: when rows were loaded, which dbt run wrote
+# them.
+LOAD_TIMES = (
+    "loaded_at",
+    "normalised_in_invocation",
+    "reconciled_in_invocation",
+    "linked_in_invocation",
+)
+
+
+def linking_runs(home: Path) -> dict[str, set[str]]:
+    """The dbt runs that wrote int_claim_candidates_linked's rows, by the candidates' source."""
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as connection:
+        rows = connection.execute(
+            "select coalesce(source_id, ''), linked_in_invocation"
+            " from intermediate.int_claim_candidates_linked group by all"
+        ).fetchall()
+    runs: dict[str, set[str]] = {}
+    for source, run in rows:
+        runs.setdefault(source, set()).add(run)
+    return runs
+
+
+def test_an_edited_article_claim_links_its_source_again(
+    tiny_raw: Path, tiny_refresh: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """A claim that an article's text states, edited so that the figure no longer matches it:
+    the refresh links again only that source's candidates (the candidate loses its link and
+    joins the review queue), keeps every other source's links, and its marts and intermediate
+    tables equal a full rebuild's."""
+    project, built = tiny_refresh
+    raw = shutil.copytree(tiny_raw, tmp_path / "raw")
+    home = shutil.copytree(built, tmp_path / "home", symlinks=True)
+    with duckdb.connect(str(built / "warehouse.duckdb"), read_only=True) as connection:
+        claim_id, candidate_id, source_id, file = connection.execute(
+            "select linked.claim_id, linked.candidate_id, linked.source_id, claims.file"
+            " from intermediate.int_claim_candidates_linked as linked"
+            " inner join intermediate.int_claims_normalised as claims using (claim_id)"
+            " where claims.file like 'claims/%' order by linked.claim_id limit 1"
+        ).fetchone()
+    path = raw / file
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        if row["claim_id"] == claim_id:
+            row["value"] = str(float(row["value"].replace(",", "")) * 3)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+    result = bench_project.run_alcap(project, home, raw, "refresh")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "(the claims models: only the changed files' claims)" in result.stdout
+    full = bench_project.run_alcap(project, tmp_path / "full", raw, "refresh")
+    assert full.returncode == 0, full.stdout[-3000:] + full.stderr[-3000:]
+
+    assert mart_rows(home / "serving" / "alcap.duckdb") == mart_rows(
+        tmp_path / "full" / "serving" / "alcap.duckdb"
+    )
+    warehouses = [path / "warehouse.duckdb" for path in (home, tmp_path / "full")]
+    intermediate = [mart_rows(path, "intermediate", exclude=LOAD_TIMES) for path in warehouses]
+    assert intermediate[0] == intermediate[1]
+    before, after = linking_runs(built), linking_runs(home)
+    assert len(after[source_id]) == 1 and after[source_id] != before[source_id]
+    assert {source: runs for source, runs in after.items() if source != source_id} == {
+        source: runs for source, runs in before.items() if source != source_id
+    }
+    with duckdb.connect(str(home / "serving" / "alcap.duckdb"), read_only=True) as connection:
+        queued = connection.execute(
+            "select count(*) from marts.fct_claim_review_queue where candidate_id = ?",
+            [candidate_id],
+        ).fetchone()[0]
+    assert queued == 1, "the candidate lost its link and waits for review"

@@ -6,11 +6,38 @@
 -- linked candidate or claim. With one total order over pairs this is exactly the greedy match;
 -- var candidate_link_rounds bounds the rounds, and assert_candidate_links_are_maximal checks
 -- that no linkable pair was left.
+--
+-- Incremental when only claims files changed (macros/claims_incremental.sql): the links of one
+-- source's candidates depend on that source's candidates and claims alone, so each row keeps
+-- the fingerprint of its part (macros/candidate_link_partitions.sql); the pre-hook deletes the
+-- parts whose fingerprint changed, and the parts not in the table are linked again. A changed
+-- firm statistics file, whose source no article names, links nothing again.
 {%- set rounds = var('candidate_link_rounds') %}
+{%- set partitions = "candidate_link_partitions(ref('int_claim_candidates_resolved'),"
+    ~ " ref('int_claims_normalised'), ref('int_candidate_unit_matches_unioned'))" %}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    full_refresh=not claims_incremental(),
+    pre_hook="{% if is_incremental() %}
+        delete from {{ this }} as kept
+        where not exists (
+            select 1
+            from ({{ " ~ partitions ~ " }}) as current_parts
+            where
+                current_parts.link_partition = coalesce(kept.source_id, '')
+                and current_parts.link_partition_fingerprint = kept.link_partition_fingerprint
+        )
+    {% endif %}",
+) }}
 
 with candidates as (
 
     select * from {{ ref('int_claim_candidates_resolved') }}
+    {%- if is_incremental() %}
+    where coalesce(source_id, '') not in (select distinct coalesce(kept.source_id, '') from {{ this }} as kept)
+    {%- endif %}
 
 ),
 
@@ -27,6 +54,12 @@ claims as (
 unit_matches as (
 
     select * from {{ ref('int_candidate_unit_matches_unioned') }}
+
+),
+
+partitions as (
+
+    {{ candidate_link_partitions('candidates', 'claims', 'unit_matches') }}
 
 ),
 
@@ -166,8 +199,13 @@ linked as (
         links.is_same_entity,
         links.is_same_period,
         links.relative_difference,
-        coalesce(matching_claims.matching_claims_count, 0) as matching_claims_count
+        coalesce(matching_claims.matching_claims_count, 0) as matching_claims_count,
+        partitions.link_partition_fingerprint,
+        -- The dbt run that wrote the row (the review queue is rebuilt when this run wrote any).
+        '{{ invocation_id }}' as linked_in_invocation
     from candidates
+    inner join partitions
+        on coalesce(candidates.source_id, '') = partitions.link_partition
     left join links
         on candidates.candidate_id = links.candidate_id
     left join matching_claims

@@ -8,6 +8,22 @@
 --   review_points of seeds/units.csv: +3 money, prices, shares, tonnes and capacities ... -3 calendar years
 --   -1 the unit is one ingest cannot load yet (not in seeds/units.csv)
 --   -5 the figure repeats a curated claim already linked to another mention in the text
+--
+-- Incremental when only claims files changed (macros/claims_incremental.sql), all or nothing:
+-- the queue is every unlinked candidate of int_claim_candidates_linked, ranked together, so it
+-- is rebuilt whole when that table wrote rows in this dbt run or holds another number of
+-- unlinked candidates than the queue (macros/review_queue_links_changed.sql); otherwise kept.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    full_refresh=not claims_incremental(),
+    pre_hook="{% if is_incremental() %}
+        delete from {{ this }}
+        where {{ review_queue_links_changed(ref('int_claim_candidates_linked'), this) }}
+    {% endif %}",
+) }}
+
 with candidates as (
 
     select * from {{ ref('int_claim_candidates_linked') }}
@@ -84,4 +100,7 @@ final as (
 )
 
 select * from final
+{%- if is_incremental() %}
+where {{ review_queue_links_changed(ref('int_claim_candidates_linked'), this) }}
+{%- endif %}
 order by review_rank
