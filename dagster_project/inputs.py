@@ -46,15 +46,22 @@ def raw_file_hashes(raw_dir: Path, remembered: Path | None = None) -> dict[str, 
     the hash saved there is not read again (ingest/paths.py: hash_raw_file)."""
     if remembered is not None:
         remember_hashes_from(remembered)
-    hashes = {}
+    hashes, root = {}, os.fspath(raw_dir)
     for file in _raw_files(raw_dir):
         try:
-            hashes[file] = hash_raw_file(raw_dir / file)
+            hashes[file] = hash_raw_file(os.path.join(root, file))
         except FileNotFoundError:
             continue  # removed since it was listed
     if remembered is not None and unsaved():  # the sensor asks every 30 s, mostly for nothing
-        save_remembered_hashes(remembered, (raw_dir / file for file in hashes))
+        save_remembered_hashes(remembered, (os.path.join(root, file) for file in hashes))
+    _LISTED[root] = list(hashes)
     return hashes
+
+
+# The raw files raw_file_hashes last found, by raw folder: what keep_raw_file_hashes saves
+# after the load, without listing 22,000 files again (a file added meanwhile is hashed next
+# time, as any file the saved hashes lack).
+_LISTED: dict[str, list[str]] = {}
 
 
 def keep_raw_file_hashes(settings: Settings) -> None:
@@ -64,7 +71,11 @@ def keep_raw_file_hashes(settings: Settings) -> None:
         return
     raw_dir, state = settings.raw_dir, settings.raw_file_hashes
     remember_hashes_from(state)
-    save_remembered_hashes(state, (raw_dir / file for file in _raw_files(raw_dir)))
+    root = os.fspath(raw_dir)
+    files = _LISTED.get(root)
+    if files is None:
+        files = _raw_files(raw_dir)
+    save_remembered_hashes(state, (os.path.join(root, file) for file in files))
 
 
 def _raw_files(raw_dir: Path) -> list[str]:
@@ -150,16 +161,34 @@ def summarise_registry(registry: Registry, sha256: str) -> dict:
         for file in [*row["files"], *row["text_files"]]:
             files.setdefault(file, []).append(row["source_id"])
     listings = {file: sorted(set(ids)) for file, ids in sorted(files.items())}
-    return {"sha256": sha256, "sources": sources, "files": listings}
+    return {
+        "sha256": sha256,
+        "sources": sources,
+        "files": listings,
+        "datasets": registry.datasets_of_files(),
+    }
 
 
 def record_published_inputs(settings: Settings, build_id: str) -> None:
-    """Remember the project files and the registry of the build just published (atomically)."""
+    """Remember the project files and the registry of the build just published (atomically).
+    A registry with the SHA-256 of the last build's, summarised by the same code, keeps that
+    summary instead of being parsed again."""
+    other_project = other_project_fingerprint()
+    previous = read_published_state(settings) or {}
+    registry = previous.get("registry")
+    try:
+        unchanged = (
+            previous.get("other_project_sha256") == other_project
+            and isinstance(registry, dict)
+            and registry.get("sha256") == sha256_of(settings.raw_dir / REGISTRY_FILE)
+        )
+    except OSError:
+        unchanged = False
     state = {
         "build_id": build_id,
-        "other_project_sha256": other_project_fingerprint(),
+        "other_project_sha256": other_project,
         "node_files": node_file_hashes(),
-        "registry": registry_summary(settings.raw_dir),
+        "registry": registry if unchanged else registry_summary(settings.raw_dir),
     }
     path = settings.home / STATE_FILE
     temporary = path.with_name(path.name + ".new")

@@ -20,9 +20,7 @@ from pathlib import Path
 
 from dagster_project.ingest.loader import DATASET_TABLES
 from dagster_project.ingest.registry import (
-    DATASETS,
     REGISTRY_FILE,
-    Registry,
     RegistryError,
     load_registry,
 )
@@ -66,9 +64,9 @@ def full(reason: str, changed: list[str] | None = None) -> RefreshPlan:
     return RefreshPlan(changed=changed or [], roots=None, reason=reason)
 
 
-def _datasets(registry: Registry, files: list[str]) -> set[str] | str:
-    """The datasets that list `files`, or why that cannot be known."""
-    owner = {file: dataset for dataset in DATASETS for file in registry.files_of(dataset)}
+def _datasets(owner: dict[str, str], files: list[str]) -> set[str] | str:
+    """The datasets that list `files` (owner: Registry.datasets_of_files), or why that cannot
+    be known."""
     for file in files:
         if file not in owner:
             return f"{file} is not listed by any source (the registry load records it)"
@@ -136,10 +134,22 @@ def plan_refresh(
         return RefreshPlan(unchanged_build=build_id)
     if other_changed:
         return full("project code or configuration changed", changed)
-    try:
-        registry = load_registry(settings.raw_dir / REGISTRY_FILE)
-    except RegistryError as error:
-        return full(f"the registry cannot be read ({error})", changed)
+    published_registry = state.get("registry")
+    if (
+        REGISTRY_FILE not in changed_raw
+        and isinstance(published_registry, dict)
+        and published_registry.get("sha256") == raw_now.get(REGISTRY_FILE)
+        and isinstance(published_registry.get("datasets"), dict)
+    ):
+        # The registry is the published build's: its files' datasets as recorded then, without
+        # parsing it again (0.5 s at benchmark scale 100).
+        owner = published_registry["datasets"]
+    else:
+        try:
+            registry = load_registry(settings.raw_dir / REGISTRY_FILE)
+        except RegistryError as error:
+            return full(f"the registry cannot be read ({error})", changed)
+        owner = registry.datasets_of_files()
     data_files, registry_roots = changed_raw, []
     if REGISTRY_FILE in changed_raw:
         relisted = _relisted_files(
@@ -154,7 +164,7 @@ def plan_refresh(
         data_files, registry_roots = sorted(set(others) | set(relisted)), [REGISTRY_ASSET]
     if not last_run_succeeded():
         return full("the last refresh did not finish", changed)
-    datasets = _datasets(registry, data_files)
+    datasets = _datasets(owner, data_files)
     if isinstance(datasets, str):
         return full(datasets, changed)
     model_roots = _model_roots(manifest_path(), changed_nodes) if changed_nodes else []

@@ -11,6 +11,7 @@ import duckdb
 import pytest
 from conftest import write
 
+from dagster_project import inputs
 from dagster_project.ingest import paths
 from dagster_project.ingest.loader import load_dataset, load_source_registry
 from dagster_project.ingest.registry import DATASETS, REGISTRY_FILE, data_files_on_disk
@@ -23,9 +24,12 @@ def new_process(monkeypatch) -> list[str]:
     read to hash it."""
     monkeypatch.setattr(paths, "_HASHED", {})
     monkeypatch.setattr(paths, "_TAKEN", {})
+    monkeypatch.setattr(inputs, "_LISTED", {})
     read = []
     real = paths.sha256_of
-    monkeypatch.setattr(paths, "sha256_of", lambda path: read.append(path.name) or real(path))
+    monkeypatch.setattr(
+        paths, "sha256_of", lambda path: read.append(os.path.basename(path)) or real(path)
+    )
     return read
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import mart_rows, run_alcap
 
+from dagster_project import refresh_plan
 from dagster_project.refresh_plan import plan_refresh
 from dagster_project.settings import PROJECT_ROOT, Settings
 
@@ -112,3 +113,20 @@ def test_an_added_source_loads_its_file_and_the_marts_equal_a_full_rebuild(copie
     rebuilt = run_alcap(tmp_path / "home", raw, "refresh")
     assert rebuilt.returncode == 0, rebuilt.stdout[-3000:] + rebuilt.stderr[-3000:]
     assert incremental == mart_rows(tmp_path / "home" / "serving" / "alcap.duckdb")
+
+
+def test_an_unchanged_registry_is_not_parsed_to_plan(copied, tmp_path, monkeypatch):
+    """With sources.yml as the published build's, a changed data file is mapped to its dataset
+    by what the publication recorded of the registry; nothing parses the registry again."""
+    home, shipped = copied
+    raw = shutil.copytree(shipped, tmp_path / "raw")
+    claims = raw / "claims" / f"{TEMPLATE}.csv"
+    claims.write_text(claims.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+
+    def refuse(path):
+        raise AssertionError(f"{path} was parsed")
+
+    monkeypatch.setattr(refresh_plan, "load_registry", refuse)
+    edited = plan(home, raw)
+    assert edited.changed == [f"claims/{TEMPLATE}.csv"]
+    assert edited.roots == ["raw/article_claims"] and edited.claims_only

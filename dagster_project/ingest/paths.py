@@ -134,7 +134,9 @@ class RawDir:
 # file it carries over, while the file system still says the same of it. The plan and the
 # raw-files sensor keep it in a file under ALCAP_HOME (save_remembered_hashes), so that the next
 # refresh reads only the files the file system reports changed, as git does with its index.
-_HASHED: dict[Path, tuple[tuple[int, ...], str]] = {}
+# Keyed by the path as a string: Path objects cost about 0.5 s per 20,000 files to build and
+# hash, and a refresh looks every raw file up twice.
+_HASHED: dict[str, tuple[tuple[int, ...], str]] = {}
 # Times within this much of the hashing are not trusted: file times move in ticks of a few
 # milliseconds, so a file written again within the same tick, at the same size, would look
 # unchanged.
@@ -146,16 +148,16 @@ _unsaved = False
 _TAKEN: dict[Path, tuple[int, ...]] = {}
 
 
-def sha256_of(path: Path) -> str:
+def sha256_of(path: str | os.PathLike) -> str:
     """SHA-256 of a file, read in blocks (raw files and Parquet exports may be large)."""
-    with path.open("rb") as handle:
+    with open(path, "rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
-def _stat_key(path: Path) -> tuple[int, ...]:
+def _stat_key(path: str | os.PathLike) -> tuple[int, ...]:
     # The change time is in the key: a writer can set a file's modification time back (touch,
     # rsync, archive tools) but not its change time.
-    status = path.stat()
+    status = os.stat(path)
     return (
         status.st_dev,
         status.st_ino,
@@ -165,10 +167,11 @@ def _stat_key(path: Path) -> tuple[int, ...]:
     )
 
 
-def hash_raw_file(path: Path) -> str:
+def hash_raw_file(path: str | os.PathLike) -> str:
     """SHA-256 of a raw file: the one remembered for it while the file system says the same of
     it, else read from its bytes and remembered, unless the file changed meanwhile or was
     modified or changed in the last second (see RECENT_NS)."""
+    path = os.fspath(path)
     remembered = known_hash(path)
     if remembered is not None:
         return remembered
@@ -179,10 +182,10 @@ def hash_raw_file(path: Path) -> str:
     return digest
 
 
-def _remember(path: Path, before: tuple[int, ...], digest: str) -> None:
+def _remember(path: str | os.PathLike, before: tuple[int, ...], digest: str) -> None:
     global _unsaved
     if max(before[3], before[4]) < time.time_ns() - RECENT_NS:
-        _HASHED[path] = (before, digest)
+        _HASHED[os.fspath(path)] = (before, digest)
         _unsaved = True
 
 
@@ -205,17 +208,15 @@ def remember_hashes_from(state: Path) -> None:
             return
         for name, (file_key, digest) in saved["files"].items():
             if _SHA256.fullmatch(str(digest)) and all(type(part) is int for part in file_key):
-                _HASHED.setdefault(Path(name), (tuple(file_key), digest))
+                _HASHED.setdefault(name, (tuple(file_key), digest))
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return
     _TAKEN[state] = key
 
 
-def save_remembered_hashes(state: Path, paths: Iterable[Path]) -> None:
+def save_remembered_hashes(state: Path, paths: Iterable[str]) -> None:
     """Save, atomically, the remembered hashes of `paths` (the raw files there are now)."""
-    files = {
-        str(path): [list(_HASHED[path][0]), _HASHED[path][1]] for path in paths if path in _HASHED
-    }
+    files = {path: [list(_HASHED[path][0]), _HASHED[path][1]] for path in paths if path in _HASHED}
     text = json.dumps({"format": REMEMBERED_FORMAT, "files": files}, separators=(",", ":"))
     state.parent.mkdir(parents=True, exist_ok=True)
     # A name of this process's own: the raw-files sensor and a refresh may save at once.
@@ -227,8 +228,9 @@ def save_remembered_hashes(state: Path, paths: Iterable[Path]) -> None:
     _unsaved = False
 
 
-def known_hash(path: Path) -> str | None:
+def known_hash(path: str | os.PathLike) -> str | None:
     """The SHA-256 hash_raw_file found for `path`, if the file has not changed since."""
+    path = os.fspath(path)
     remembered = _HASHED.get(path)
     try:
         return remembered[1] if remembered and _stat_key(path) == remembered[0] else None

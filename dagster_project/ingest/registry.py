@@ -97,6 +97,10 @@ class Registry:
                 files.setdefault(file, []).append(row["source_id"])
         return files
 
+    def datasets_of_files(self) -> dict[str, str]:
+        """file → the dataset that loads it (of a file two datasets list, the later in DATASETS)."""
+        return {file: dataset for dataset in DATASETS for file in self.files_of(dataset)}
+
     def listed_files(self) -> set[str]:
         return {
             file

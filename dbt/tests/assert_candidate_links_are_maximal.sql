@@ -9,9 +9,11 @@ with candidates as (
 
 ),
 
+-- Only the claims of sources that have candidates can match one (a pair needs the same source).
 claims as (
 
     select * from {{ ref('int_claims_normalised') }}
+    where source_id in (select candidates.source_id from candidates)
 
 ),
 

@@ -27,7 +27,12 @@
 with candidates as (
 
     select * from {{ ref('int_claim_candidates_linked') }}
-    where claim_id is null
+    where
+        claim_id is null
+        {%- if is_incremental() %}
+        -- Here, not after the ranking: when false, nothing is read or ranked.
+        and {{ review_queue_links_changed(ref('int_claim_candidates_linked'), this) }}
+        {%- endif %}
 
 ),
 
@@ -100,7 +105,4 @@ final as (
 )
 
 select * from final
-{%- if is_incremental() %}
-where {{ review_queue_links_changed(ref('int_claim_candidates_linked'), this) }}
-{%- endif %}
 order by review_rank
