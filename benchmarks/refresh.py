@@ -12,10 +12,10 @@ and `alcap refresh` after one value of one small firm-panel file was edited.
 
 Per refresh: wall time, peak memory of the process tree (benchmarks/measure.py says how), and
 the stages from the phase lines `alcap refresh` prints (load, extract, dbt, publish) and from
-dbt's run_results.json (wall time while seeds and models ran, while data tests ran = checks;
-dbt runs two nodes at a time, so the two may overlap). Then a
-table per scale, the growth of the full refresh between scales, and for the smallest scale its
-wall time split into fixed overhead and work.
+each node's result in the run's dbt.log (wall time while seeds and models ran, while data
+tests ran = checks; dbt runs two nodes at a time, so the two may overlap). Then a table per
+scale, the growth of the full refresh between scales, and for the smallest scale its wall time
+split into fixed overhead and work.
 """
 
 from __future__ import annotations
@@ -103,9 +103,9 @@ def parse_refresh(kind: str, run: Run) -> Refresh:
     if log and Path(log.group(1)).exists():
         text = Path(log.group(1)).read_text(encoding="utf-8", errors="replace")
         target = DBT_TARGET.search(text)
-        results = Path(target.group(1)) / "run_results.json" if target else None
-        if results is not None and results.exists():
-            node_times(refresh, json.loads(results.read_text(encoding="utf-8")))
+        results = dbt_log_results(Path(target.group(1)) / "dbt.log") if target else None
+        if results:
+            node_times(refresh, {"results": results})
         else:  # summed from dbt's node lines: wall time only when dbt runs one node at a time
             for status, rest, seconds in DBT_NODE.findall(text):
                 is_test = status in ("PASS", "WARN", "FAIL") or " test " in f" {rest} "
@@ -117,6 +117,28 @@ def parse_refresh(kind: str, run: Run) -> Refresh:
         finished = DBT_FINISHED.findall(text)
         refresh.dbt_run_seconds = sum(float(value) for value in finished)
     return refresh
+
+
+def dbt_log_results(log: Path) -> list[dict]:
+    """Each node's result as run_results.json has it (unique_id, timing), read from the run's
+    JSON-lines dbt.log (the refresh's dbt writes no run_results.json: assets/dbt.py)."""
+    if not log.exists():
+        return []
+    results = []
+    for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
+        if '"NodeFinished"' not in line:
+            continue
+        try:
+            data = json.loads(line)["data"]
+            results.append(
+                {
+                    "unique_id": data["node_info"]["unique_id"],
+                    "timing": data["run_result"]["timing_info"],
+                }
+            )
+        except (ValueError, KeyError, TypeError):
+            continue
+    return results
 
 
 def node_times(refresh: Refresh, run_results: dict) -> None:
