@@ -44,6 +44,35 @@ def test_columns_not_null_names_each_column_with_nulls_and_how_many(refreshed, t
     assert stored_failures(warehouse) == [("period_year", 1), ("unit_base", rows)]
 
 
+def test_columns_not_null_on_a_raw_table_reads_its_newest_load_when_incremental(
+    refreshed, tmp_path
+):
+    """On a claims-incremental run the raw table's test scans the rows of its newest load (the
+    files this refresh loaded); rows carried over from an earlier load passed it then. A full
+    build scans every row."""
+    warehouse = shutil.copy(refreshed / "warehouse.duckdb", tmp_path / "warehouse.duckdb")
+    selector = "source:raw.point_statistics,test_name:columns_not_null"
+    scoped, _ = compiled_test(warehouse, tmp_path, selector, "1")
+    everything, _ = compiled_test(warehouse, tmp_path, selector, "0")
+    with duckdb.connect(str(warehouse)) as connection:
+        newest, older = connection.execute(
+            "select min(line), max(line) from raw.point_statistics"
+        ).fetchone()
+        # One row loaded a minute after the rest, with a unit missing; an older row lacks a year.
+        connection.execute(
+            "update raw.point_statistics set loaded_at = loaded_at + interval 1 minute,"
+            " unit_base = null where line = ?",
+            [newest],
+        )
+        connection.execute(
+            "update raw.point_statistics set period_year = null where line = ?", [older]
+        )
+        assert connection.execute(scoped).fetchall() == [("unit_base", 1)]
+        assert connection.execute(everything).fetchall() == sorted(
+            [("period_year", 1), ("unit_base", 1)]
+        )
+
+
 NORMALISED = "intermediate.int_claims_normalised"  # schema as dbt_project.yml names it
 
 

@@ -6,8 +6,13 @@
     `written_in_rows_of`, of that relation's row with the same `key`. On a claims-incremental run
     only the rows written in this run are scanned: the rows kept from earlier runs passed those
     runs' tests (a refresh after a failed one rebuilds in full), and an update that keeps a row
-    sets none of these columns to null. A full build, and dbt run by hand, scan every row. -#}
-{% test columns_not_null(model, column_names, written_in=none, written_in_rows_of=none, key='claim_id') %}
+    sets none of these columns to null. A full build, and dbt run by hand, scan every row.
+
+    For a raw table, `loaded_at` names the column holding when ingest wrote the row: on a
+    claims-incremental run only the rows of its newest load are scanned (those of the files this
+    refresh loaded; a file ingest carries over keeps its rows, and the time they were loaded,
+    and those rows passed the test after that load). -#}
+{% test columns_not_null(model, column_names, written_in=none, written_in_rows_of=none, key='claim_id', loaded_at=none) %}
 
 with null_counts as (
     select
@@ -27,6 +32,8 @@ with null_counts as (
         {%- else %}
     where {{ written_in }} = '{{ invocation_id }}'
         {%- endif %}
+    {%- elif loaded_at and claims_incremental() %}
+    where {{ loaded_at }} = (select max(newest.{{ loaded_at }}) from {{ model }} as newest)
     {%- endif %}
 )
 
