@@ -27,12 +27,11 @@
 with candidates as (
 
     select * from {{ ref('int_claim_candidates_linked') }}
-    where
-        claim_id is null
-        {%- if is_incremental() %}
+    where claim_id is null
+    {%- if is_incremental() %}
         -- Here, not after the ranking: when false, nothing is read or ranked.
         and {{ review_queue_links_changed(ref('int_claim_candidates_linked'), this) }}
-        {%- endif %}
+    {%- endif %}
 
 ),
 
