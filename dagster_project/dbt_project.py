@@ -15,10 +15,9 @@ from collections.abc import Iterator
 from functools import cached_property
 from importlib.metadata import version as installed_version
 
-from dagster_dbt import DbtCliResource, DbtProject
-from dagster_dbt.dbt_project import using_dagster_dev
 from packaging import version
 
+from dagster_project.dagster_dbt_light import DbtCliResource, DbtProject, using_dagster_dev
 from dagster_project.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR
 
 PROJECT_FOLDERS = ("models", "seeds", "macros", "tests", "snapshots", "analyses")

@@ -145,9 +145,11 @@ def project_files() -> list[Path]:
 
 
 def from_other_runs(path: Path) -> bool:
+    """dbt's log, and each dbt run's folder in the target folder with what is in it (a parse
+    writes files in the target folder itself)."""
     logs, target = DBT_RUNS
     return path.is_relative_to(logs) or (
-        path.is_relative_to(target) and len(path.relative_to(target).parts) > 1
+        path.is_relative_to(target) and (len(path.relative_to(target).parts) > 1 or path.is_dir())
     )
 
 
@@ -170,6 +172,27 @@ def test_importing_the_definitions_has_no_side_effects(tmp_path):
     after = project_files()
     assert after == tracked
     assert {path: path.stat().st_mtime_ns for path in after if path.is_file()} == stamps
+
+
+def test_the_definitions_load_without_importing_dbt_core(tmp_path):
+    """dbt runs as a subprocess, so the process that loads the definitions (every refresh, the
+    daemon, the web UI) leaves dbt-core out (dagster_dbt_light.py); it can import it after."""
+    probe = (
+        "import sys, dagster_project.definitions\n"
+        "loaded = sorted(m for m in sys.modules if m == 'dbt' or m.startswith('dbt.'))\n"
+        "from dbt.cli.main import dbtRunner\n"
+        "print(loaded)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=tmp_path,
+        env={**os.environ, "ALCAP_HOME": str(tmp_path / "home")},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == "[]"
 
 
 def test_the_dbt_resource_states_the_version_dbt_itself_reports():

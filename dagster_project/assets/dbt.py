@@ -4,13 +4,13 @@ from collections.abc import Mapping
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import (
+
+from dagster_project.dagster_dbt_light import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
     DbtCliResource,
     dbt_assets,
 )
-
 from dagster_project.dbt_project import dbt_environment, dbt_project, prepare_if_dev
 from dagster_project.resources import RefreshLockResource
 from dagster_project.settings import CLAIMS_INCREMENTAL_TAG
