@@ -1,12 +1,26 @@
 {#- The claims models (int_claims_normalised, int_claims_reconciled, fct_claims) hold one row
     per claim: ten million at benchmark scale. When the only inputs that changed since the last
     build are claims files, a refresh updates just the claims of the files that changed (and the
-    groups they touch). `alcap refresh` and the raw-files sensor decide that (refresh_plan.py)
+    groups they touch), and int_claim_candidates_linked and fct_claim_review_queue what those
+    claims change. `alcap refresh` and the raw-files sensor decide that (refresh_plan.py)
     and set ALCAP_CLAIMS_INCREMENTAL=1 for dbt; in every other case, and whenever dbt is run by
     hand, these models are rebuilt in full, because a changed seed, rate or registry entry can
     move any claim. -#}
 {% macro claims_incremental() -%}
     {{ return(env_var('ALCAP_CLAIMS_INCREMENTAL', '0') == '1') }}
+{%- endmacro %}
+
+{#- The config every model updated this way shares, besides its own hooks:
+    `config(pre_hook=..., **claims_incremental_config())` (Jinja takes ** last). Appended rows after the model's
+    own deletes; rebuilt whole unless the run is claims-incremental; a changed schema fails
+    (any code change rebuilds everything anyway). -#}
+{% macro claims_incremental_config() -%}
+    {{ return({
+        'materialized': 'incremental',
+        'incremental_strategy': 'append',
+        'on_schema_change': 'fail',
+        'full_refresh': not claims_incremental(),
+    }) }}
 {%- endmacro %}
 
 {#- Whether a row's file load (file, loaded_at) is missing from `current`, a relation with the

@@ -16,10 +16,6 @@
 {%- set partitions = "candidate_link_partitions(ref('int_claim_candidates_resolved'),"
     ~ " ref('int_claims_normalised'), ref('int_candidate_unit_matches_unioned'))" %}
 {{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    full_refresh=not claims_incremental(),
     pre_hook="{% if is_incremental() %}
         delete from {{ this }} as kept
         where not exists (
@@ -30,6 +26,7 @@
                 and current_parts.link_partition_fingerprint = kept.link_partition_fingerprint
         )
     {% endif %}",
+    **claims_incremental_config()
 ) }}
 
 with candidates as (

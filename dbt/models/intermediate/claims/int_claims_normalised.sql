@@ -9,13 +9,11 @@
 -- no joins to compute), then the claims of files not in the table are added.
 -- depends_on: {{ ref('int_claims_unioned') }}
 {{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    full_refresh=not claims_incremental(),
     pre_hook="{% if is_incremental() %}
         delete from {{ this }} as kept
         where {{ file_load_not_in('kept', '(select distinct file, loaded_at from ' ~ ref('int_claims_unioned') ~ ')') }}
     {% endif %}",
+    **claims_incremental_config()
 ) }}
 
 with claims as {{ claims_input_cte() }} (

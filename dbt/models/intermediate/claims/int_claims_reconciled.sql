@@ -16,10 +16,6 @@
 -- loaded since, is deleted; the claims not in the table (exactly those groups' claims) are
 -- reconciled again and added.
 {{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    full_refresh=not claims_incremental(),
     pre_hook="{% if is_incremental() %}
         delete from {{ this }}
         where claim_group_id in (
@@ -32,6 +28,7 @@
             where {{ file_load_not_in('fresh', '(select distinct file, loaded_at from ' ~ this ~ ')') }}
         )
     {% endif %}",
+    **claims_incremental_config()
 ) }}
 {%- set steps = claim_ranking_steps() %}
 {%- set ranking_columns = steps | map(attribute='column') | list %}

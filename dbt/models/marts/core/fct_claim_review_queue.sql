@@ -14,14 +14,11 @@
 -- is rebuilt whole when that table wrote rows in this dbt run or holds another number of
 -- unlinked candidates than the queue (macros/review_queue_links_changed.sql); otherwise kept.
 {{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    full_refresh=not claims_incremental(),
     pre_hook="{% if is_incremental() %}
         delete from {{ this }}
         where {{ review_queue_links_changed(ref('int_claim_candidates_linked'), this) }}
     {% endif %}",
+    **claims_incremental_config()
 ) }}
 
 with candidates as (

@@ -18,10 +18,6 @@
     ~ " from {{ ref('int_claim_candidates_linked') }} where claim_id is not null" %}
 {%- set this_run = "reconciled_in_invocation = '{{ invocation_id }}'" %}
 {{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    full_refresh=not claims_incremental(),
     pre_hook="{% if is_incremental() %}
         delete from {{ this }} as kept
         where
@@ -57,6 +53,7 @@
         ) as changed
         where kept.claim_id = changed.claim_id
     {% endif %}", "{{ add_primary_key() }}"],
+    **claims_incremental_config()
 ) }}
 
 with claims as (
