@@ -190,6 +190,17 @@ def refreshed(tmp_path_factory) -> Path:
     return home
 
 
+# Columns that differ between two homes built from the same files: when rows were loaded,
+# which dbt run wrote them. Left out (mart_rows' exclude) to compare an incremental refresh's
+# tables with a full rebuild's.
+LOAD_TIMES = (
+    "loaded_at",
+    "normalised_in_invocation",
+    "reconciled_in_invocation",
+    "linked_in_invocation",
+)
+
+
 def mart_rows(
     database: Path, schema: str = "marts", exclude: tuple[str, ...] = ()
 ) -> dict[str, tuple[list[str], list[tuple]]]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import mart_rows
+from conftest import LOAD_TIMES, mart_rows
 
 from dagster_project.ingest.registry import data_files_on_disk, load_registry
 from dagster_project.settings import PROJECT_ROOT
@@ -216,16 +216,6 @@ def test_a_one_file_refresh_equals_a_full_rebuild(
     assert claims[0] == claims[1]
     # No article names the firm panels' sources, so the linking wrote no row again.
     assert linking_runs(home) == linking_runs(built)
-
-
-# Differ between two homes built from the same files: when rows were loaded, which dbt run wrote
-# them.
-LOAD_TIMES = (
-    "loaded_at",
-    "normalised_in_invocation",
-    "reconciled_in_invocation",
-    "linked_in_invocation",
-)
 
 
 def linking_runs(home: Path) -> dict[str, set[str]]:
