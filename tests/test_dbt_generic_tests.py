@@ -117,13 +117,15 @@ def test_unique_lists_each_repeated_value_and_how_often(refreshed, tmp_path):
     assert third not in {value for value, _ in failures}
 
 
-def compiled_test(warehouse, tmp_path, selector: str, incremental: str) -> tuple[str, str]:
-    """The compiled SQL of the one test `selector` picks, and the invocation id of the dbt
-    command that compiled it."""
+def compiled_test(
+    warehouse, tmp_path, selector: str, incremental: str, **environment: str
+) -> tuple[str, str]:
+    """The compiled SQL of the one test (or model) `selector` picks, and the invocation id of
+    the dbt command that compiled it."""
     target = tmp_path / f"target-{incremental}"
     result = run_dbt(
         warehouse, tmp_path, "compile", "--select", selector,
-        target=target.name, ALCAP_CLAIMS_INCREMENTAL=incremental,
+        target=target.name, ALCAP_CLAIMS_INCREMENTAL=incremental, **environment,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-2000:]
     (compiled,) = (target / "compiled").rglob("*.sql")
@@ -246,3 +248,41 @@ def test_a_repeated_mart_key_fails_the_model(refreshed, tmp_path):
             f"select count(*) - count(distinct metric_id) from {MARTS_CATALOG}.marts.dim_metrics"
         ).fetchone()
     assert repeated == (0,), "the published dim_metrics keeps one row per metric"
+
+
+def test_the_review_queue_is_kept_unless_the_links_changed(refreshed, tmp_path):
+    """On a claims-incremental run fct_claim_review_queue ranks the unlinked candidates again
+    only when int_claim_candidates_linked wrote a row in this dbt run or holds another number of
+    unlinked candidates than the queue; otherwise its query reads nothing and the queue stays.
+    Any other run ranks them all."""
+    warehouse = shutil.copy(refreshed / "warehouse.duckdb", tmp_path / "warehouse.duckdb")
+    marts = shutil.copy(refreshed / "alcap_marts.duckdb", tmp_path / "alcap_marts.duckdb")
+    # The model alone, without its tests; against the copy of the marts file (is_incremental).
+    model = {"DBT_INDIRECT_SELECTION": "empty", "ALCAP_MARTS": str(marts)}
+    scoped, invocation = compiled_test(warehouse, tmp_path, "fct_claim_review_queue", "1", **model)
+    everything, _ = compiled_test(warehouse, tmp_path, "fct_claim_review_queue", "0", **model)
+    assert "linked_in_invocation" not in everything
+    linked = "intermediate.int_claim_candidates_linked"
+    queue = f"{MARTS_CATALOG}.marts.fct_claim_review_queue"
+    with duckdb.connect(str(warehouse)) as connection:
+        connection.execute(f"attach '{marts}' as {MARTS_CATALOG}")
+
+        def ranked() -> list[str]:
+            return [row[0] for row in connection.execute(scoped).fetchall()]
+
+        # The shipped data has no article text: no candidate, an empty queue, nothing to rank.
+        assert ranked() == []
+        # A candidate left unlinked by an earlier run, which the queue lacks: ranked again.
+        connection.execute(
+            f"insert into {linked} (candidate_id, article_path, source_id, value, unit,"
+            " is_unit_known, surface, span_start, span_end, is_metric_known, is_linked,"
+            " matching_claims_count, linked_in_invocation) values ('k_earlier', 'articles/a.md',"
+            " 'alcap_test', 1.0, 't', true, '1 t', 0, 3, true, false, 0, 'an earlier run')"
+        )
+        assert ranked() == ["k_earlier"]
+        # Once the queue holds it, and the linking wrote nothing in this run: kept.
+        connection.execute(f"insert into {queue} by name select * from ({everything})")
+        assert ranked() == []
+        # The linking wrote the row in this run: ranked again.
+        connection.execute(f"update {linked} set linked_in_invocation = ?", [invocation])
+        assert ranked() == ["k_earlier"]
