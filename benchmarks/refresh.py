@@ -119,21 +119,31 @@ def parse_refresh(kind: str, run: Run) -> Refresh:
     return refresh
 
 
+# dbt's result events: one per node, with the node's start and finish in node_info.
+RESULT_EVENTS = ("LogSeedResult", "LogModelResult", "LogSnapshotResult", "LogTestResult")
+
+
 def dbt_log_results(log: Path) -> list[dict]:
     """Each node's result as run_results.json has it (unique_id, timing), read from the run's
-    JSON-lines dbt.log (the refresh's dbt writes no run_results.json: assets/dbt.py)."""
+    JSON-lines dbt.log (the refresh's dbt writes no run_results.json, and logs at info level:
+    assets/dbt.py)."""
     if not log.exists():
         return []
     results = []
     for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
-        if '"NodeFinished"' not in line:
+        if not any(f'"{name}"' in line for name in RESULT_EVENTS):
             continue
         try:
-            data = json.loads(line)["data"]
+            info = json.loads(line)["data"]["node_info"]
             results.append(
                 {
-                    "unique_id": data["node_info"]["unique_id"],
-                    "timing": data["run_result"]["timing_info"],
+                    "unique_id": info["unique_id"],
+                    "timing": [
+                        {
+                            "started_at": info["node_started_at"],
+                            "completed_at": info["node_finished_at"],
+                        }
+                    ],
                 }
             )
         except (ValueError, KeyError, TypeError):
