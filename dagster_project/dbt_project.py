@@ -14,6 +14,7 @@ import os
 from collections.abc import Iterator
 from functools import cached_property
 from importlib.metadata import version as installed_version
+from pathlib import Path
 
 from packaging import version
 
@@ -43,8 +44,11 @@ class AlcapDbtCliResource(DbtCliResource):
 
 
 def dbt_resource() -> AlcapDbtCliResource:
-    """The dbt beside this Python, so PATH need not be changed."""
-    return AlcapDbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)
+    """The dbt beside this Python, so PATH need not be changed, started through `alcap-dbt`
+    (dbt_warm.py), which hands the command to a dbt started ahead when a refresh has one."""
+    client = Path(DBT_EXECUTABLE).with_name("alcap-dbt")
+    executable = str(client) if client.exists() else DBT_EXECUTABLE
+    return AlcapDbtCliResource(project_dir=dbt_project, dbt_executable=executable)
 
 
 def manifest_is_stale() -> bool:

@@ -9,6 +9,7 @@ import time
 
 import duckdb
 
+from dagster_project.dbt_warm import warm_dbt
 from dagster_project.inputs import keep_raw_file_hashes
 from dagster_project.refresh_lock import RefreshLocked, refresh_lock
 from dagster_project.refresh_plan import RefreshPlan, plan_refresh
@@ -97,8 +98,9 @@ def refresh(settings: Settings, full: bool = False, verbose: bool = False) -> in
                     f" {plan.unchanged_build}; nothing to do (alcap refresh --full rebuilds anyway)"
                 )
                 return 0
-            wait_for_warehouse(settings)
-            outcome = run_job(settings, REFRESH_JOB, verbose, plan)
+            with warm_dbt():  # dbt-core imports while the run starts and the raw files load
+                wait_for_warehouse(settings)
+                outcome = run_job(settings, REFRESH_JOB, verbose, plan)
             keep_raw_file_hashes(settings)
     except RefreshLocked as error:
         print(f"alcap refresh: {error}", file=sys.stderr)

@@ -1,0 +1,189 @@
+"""A dbt process started ahead of the refresh's `dbt build`, with dbt-core already imported.
+
+Importing dbt-core takes 1.4 s of every dbt command (its dataclass codecs are compiled on
+import), on the critical path of every refresh: the build waits for the raw load. So once
+`alcap refresh` knows it will build, it starts `serve()` beside it (`warm_dbt()`), which imports
+dbt while Dagster starts the run and the raw files load, then waits for one command.
+
+dagster-dbt starts dbt as a subprocess and reads its output; the executable it starts is
+`alcap-dbt` (`client()`, no import beyond the standard library). With ALCAP_DBT_WARM_SOCKET set
+it hands its arguments, environment, working directory and standard streams (file descriptors,
+over a Unix socket) to the waiting process, which runs the command on them exactly as
+`dbt` would, and returns the exit code; signals sent to the client reach it. Anything else (no
+socket, the process gone or used) and the client becomes the real `dbt` (exec): the waiting
+process saves time, never decides a result. It serves one command and exits; it also exits when
+the refresh that started it is gone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+SOCKET_ENV = "ALCAP_DBT_WARM_SOCKET"
+LISTENER_FD_ENV = "ALCAP_DBT_WARM_LISTENER_FD"
+# The dbt beside this Python (settings.DBT_EXECUTABLE; not imported here, to keep the client
+# light).
+REAL_DBT = str(Path(sys.executable).parent / "dbt")
+MESSAGE_BYTES = 1 << 20
+# A waiting process nobody asks gives up after this long (the refresh also stops it).
+WAIT_SECONDS = 3600
+FORWARDED_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+@contextlib.contextmanager
+def warm_dbt() -> Iterator[subprocess.Popen]:
+    """While the block runs, a dbt process (yielded) waits for the first dbt command started
+    from this process's environment (ALCAP_DBT_WARM_SOCKET names its socket); stopped at the
+    end if it is still waiting."""
+    folder = Path(tempfile.mkdtemp(prefix="alcap-dbt-"))
+    path = folder / "dbt.sock"
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    process = None
+    try:
+        # Bound before the process starts: a client that comes early waits in the backlog.
+        listener.bind(str(path))
+        listener.listen(1)
+        package_root = str(Path(__file__).resolve().parents[1])
+        python_path = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))
+        env = {**os.environ, "PYTHONPATH": python_path, LISTENER_FD_ENV: str(listener.fileno())}
+        process = subprocess.Popen(
+            [sys.executable, "-u", "-m", "dagster_project.dbt_warm"],
+            env=env,
+            pass_fds=[listener.fileno()],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        listener.close()
+        os.environ[SOCKET_ENV] = str(path)
+        yield process
+    finally:
+        os.environ.pop(SOCKET_ENV, None)
+        listener.close()
+        if process is not None:
+            stop(process)
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
+            folder.rmdir()
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Stop a waiting process that got no command; one that runs a command has a client
+    waiting for it, so by now it has finished."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def serve() -> int:
+    """The waiting process: import dbt, take one command, run it as `dbt` would."""
+    listener = socket.socket(fileno=int(os.environ.pop(LISTENER_FD_ENV)))
+    parent = os.getppid()
+    import dbt.adapters.duckdb  # noqa: F401  (the adapter dbt will load: imported now too)
+    from dbt.cli.main import cli
+
+    listener.settimeout(1.0)
+    deadline = time.monotonic() + WAIT_SECONDS
+    while True:
+        try:
+            connection, _ = listener.accept()
+            break
+        except TimeoutError:
+            if os.getppid() != parent or time.monotonic() > deadline:
+                return 0  # the refresh is gone: nobody will ask
+    listener.close()
+    connection.settimeout(None)
+    with connection:
+        message, fds, _, _ = socket.recv_fds(connection, MESSAGE_BYTES, 3)
+        if len(fds) != 3:
+            return 1
+        request = json.loads(message)
+        connection.sendall(str(os.getpid()).encode())
+        for fd, standard in zip(fds, (0, 1, 2), strict=True):
+            os.dup2(fd, standard)
+            os.close(fd)
+        os.environ.clear()
+        os.environ.update(request["env"])
+        os.chdir(request["cwd"])
+        sys.argv = [REAL_DBT, *request["args"]]
+        try:
+            result = cli(prog_name="dbt")
+            code = result if isinstance(result, int) else 0
+        except SystemExit as exit_:
+            code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
+        except KeyboardInterrupt:
+            code = 130
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
+        # The client's reader sees the end of dbt's output only once every copy of its pipe
+        # is closed, this process's included.
+        for standard in (0, 1, 2):
+            with contextlib.suppress(OSError):
+                os.close(standard)
+        with contextlib.suppress(OSError):
+            connection.sendall(str(code).encode())
+    return 0
+
+
+def client() -> None:
+    """`alcap-dbt`: run the command in the waiting dbt process if there is one, else be dbt."""
+    arguments = sys.argv[1:]
+    path = os.environ.get(SOCKET_ENV)
+    if path:
+        code = run_warm(path, arguments)
+        if code is not None:
+            sys.exit(code)
+    os.execv(REAL_DBT, [REAL_DBT, *arguments])
+
+
+def run_warm(path: str, arguments: list[str]) -> int | None:
+    """The command's exit code from the waiting process; None when it did not take it."""
+    env = {name: value for name, value in os.environ.items() if name != SOCKET_ENV}
+    request = json.dumps({"args": arguments, "env": env, "cwd": os.getcwd()}).encode()
+    try:
+        connection = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        connection.connect(path)
+        socket.send_fds(connection, [request], [0, 1, 2])
+        pid = connection.recv(64)
+    except OSError:
+        return None
+    if not pid:
+        return None  # it stopped before taking the command
+    server = int(pid)
+    forwarded = []
+
+    def forward(number, _frame):
+        forwarded.append(number)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(server, number)
+
+    for number in FORWARDED_SIGNALS:
+        signal.signal(number, forward)
+    with connection:
+        reply = connection.recv(64)
+    if reply:
+        return int(reply)
+    if forwarded:  # it died of the signal, as dbt would have: so does the client
+        signal.signal(forwarded[-1], signal.SIG_DFL)
+        os.kill(os.getpid(), forwarded[-1])
+    print("alcap-dbt: the dbt process ended without an exit code", file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(serve())

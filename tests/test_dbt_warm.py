@@ -1,0 +1,91 @@
+"""dbt started ahead (dagster_project/dbt_warm.py): `alcap-dbt`, the executable dagster-dbt
+starts, hands its command to the waiting dbt process, which runs it as `dbt` would: the same
+output, exit code and death by signal; one command, then plain dbt again."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from dagster_project.dbt_warm import SOCKET_ENV, warm_dbt
+from dagster_project.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR
+
+CLIENT = str(Path(DBT_EXECUTABLE).with_name("alcap-dbt"))
+
+
+def run(executable: str, *arguments: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [executable, *arguments], capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def served(process: subprocess.Popen) -> int:
+    """The waiting process's exit status once it ran a command: it ends after one (a process
+    still waiting would time out here)."""
+    return process.wait(timeout=60)
+
+
+def test_a_command_runs_in_the_waiting_dbt_as_dbt_runs_it():
+    for arguments in (["--help"], ["no-such-command"]):
+        cold = run(DBT_EXECUTABLE, *arguments)
+        with warm_dbt() as process:
+            warm = run(CLIENT, *arguments)
+            assert served(process) == 0
+        assert (warm.returncode, warm.stdout, warm.stderr) == (
+            cold.returncode,
+            cold.stdout,
+            cold.stderr,
+        )
+    assert cold.returncode == 2 and "No such command" in cold.stderr
+    assert "Usage: dbt " in run(CLIENT, "--help").stdout
+
+
+def test_after_its_one_command_or_without_it_the_client_is_plain_dbt():
+    with warm_dbt() as process:
+        assert os.environ[SOCKET_ENV]
+        assert run(CLIENT, "--help").returncode == 0
+        served(process)
+        again = run(CLIENT, "no-such-command")  # nobody waits on the socket any more
+        assert again.returncode == 2 and "No such command" in again.stderr
+    assert SOCKET_ENV not in os.environ
+    assert not Path(os.environ.get(SOCKET_ENV, "/nonexistent")).exists()
+    assert run(CLIENT, "--help").returncode == 0
+
+
+def test_a_waiting_dbt_nobody_asked_is_stopped_with_the_block():
+    with warm_dbt() as process:
+        socket_path = Path(os.environ[SOCKET_ENV])
+        assert process.poll() is None and socket_path.exists()
+    assert process.poll() is not None
+    assert not socket_path.parent.exists()
+
+
+def test_a_signal_to_the_client_reaches_the_dbt_running_its_command(tmp_path):
+    """dagster-dbt stops a dbt it no longer wants by signalling the process it started."""
+    arguments = ["parse", "--no-partial-parse", "--target-path", str(tmp_path / "target")]
+    env = {
+        **os.environ,
+        "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
+        "DBT_LOG_PATH": str(tmp_path),
+        "ALCAP_HOME": str(tmp_path / "home"),
+    }
+    with warm_dbt() as process:
+        client = subprocess.Popen(
+            [CLIENT, *arguments],
+            cwd=DBT_PROJECT_DIR,
+            env={**env, SOCKET_ENV: os.environ[SOCKET_ENV]},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        # The waiting process took the command once it works in the client's directory.
+        deadline = time.monotonic() + 60
+        while Path(f"/proc/{process.pid}/cwd").resolve() != DBT_PROJECT_DIR.resolve():
+            assert time.monotonic() < deadline and process.poll() is None
+            time.sleep(0.02)
+        client.send_signal(signal.SIGTERM)
+        assert client.wait(timeout=60) == -signal.SIGTERM
+        assert process.wait(timeout=60) == -signal.SIGTERM
+        client.stdout.close()
