@@ -6,13 +6,14 @@ import), on the critical path of every refresh: the build waits for the raw load
 dbt while Dagster starts the run and the raw files load, then waits for one command.
 
 dagster-dbt starts dbt as a subprocess and reads its output; the executable it starts is
-`alcap-dbt` (`client()`, no import beyond the standard library). With ALCAP_DBT_WARM_SOCKET set
-it hands its arguments, environment, working directory and standard streams (file descriptors,
-over a Unix socket) to the waiting process, which runs the command on them exactly as
-`dbt` would, and returns the exit code; signals sent to the client reach it. Anything else (no
-socket, the process gone or used) and the client becomes the real `dbt` (exec): the waiting
-process saves time, never decides a result. It serves one command and exits; it also exits when
-the refresh that started it is gone.
+`alcap-dbt` (`client()`, which imports nothing beyond the standard library until it must run
+dbt itself). With ALCAP_DBT_WARM_SOCKET set it hands its arguments, environment, working
+directory and standard streams (file descriptors, over a Unix socket) to the waiting process,
+which runs the command on them as `dbt` would (`run_dbt`: nodes critical path first, see
+dbt_scheduling.py), and returns the exit code; signals sent to the client reach it. Anything
+else (no socket, the process gone or used) and the client runs the command itself, the same
+way: the waiting process saves time, never decides a result. It serves one command and exits;
+it also exits when the refresh that started it is gone.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from pathlib import Path
 SOCKET_ENV = "ALCAP_DBT_WARM_SOCKET"
 LISTENER_FD_ENV = "ALCAP_DBT_WARM_LISTENER_FD"
 # The dbt beside this Python (settings.DBT_EXECUTABLE; not imported here, to keep the client
-# light).
+# light): what dbt's own sys.argv[0] would be.
 REAL_DBT = str(Path(sys.executable).parent / "dbt")
 MESSAGE_BYTES = 1 << 20
 # A waiting process nobody asks gives up after this long (the refresh also stops it).
@@ -94,7 +95,7 @@ def serve() -> int:
     listener = socket.socket(fileno=int(os.environ.pop(LISTENER_FD_ENV)))
     parent = os.getppid()
     import dbt.adapters.duckdb  # noqa: F401  (the adapter dbt will load: imported now too)
-    from dbt.cli.main import cli
+    import dbt.cli.main  # noqa: F401
 
     listener.settimeout(1.0)
     deadline = time.monotonic() + WAIT_SECONDS
@@ -119,14 +120,7 @@ def serve() -> int:
         os.environ.clear()
         os.environ.update(request["env"])
         os.chdir(request["cwd"])
-        sys.argv = [REAL_DBT, *request["args"]]
-        try:
-            result = cli(prog_name="dbt")
-            code = result if isinstance(result, int) else 0
-        except SystemExit as exit_:
-            code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
-        except KeyboardInterrupt:
-            code = 130
+        code = run_dbt(request["args"])
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(OSError, ValueError):
                 stream.flush()
@@ -140,15 +134,30 @@ def serve() -> int:
     return 0
 
 
+def run_dbt(arguments: list[str]) -> int:
+    """Run one dbt command in this process as the `dbt` executable does, nodes critical path
+    first (dbt_scheduling.py); its exit code."""
+    from dbt.cli.main import cli
+
+    from dagster_project.dbt_scheduling import schedule_critical_path_first
+
+    schedule_critical_path_first()
+    sys.argv = [REAL_DBT, *arguments]
+    try:
+        result = cli(prog_name="dbt")
+        return result if isinstance(result, int) else 0
+    except SystemExit as exit_:
+        return exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
+    except KeyboardInterrupt:
+        return 130
+
+
 def client() -> None:
-    """`alcap-dbt`: run the command in the waiting dbt process if there is one, else be dbt."""
+    """`alcap-dbt`: run the command in the waiting dbt process if there is one, else here."""
     arguments = sys.argv[1:]
     path = os.environ.get(SOCKET_ENV)
-    if path:
-        code = run_warm(path, arguments)
-        if code is not None:
-            sys.exit(code)
-    os.execv(REAL_DBT, [REAL_DBT, *arguments])
+    code = run_warm(path, arguments) if path else None
+    sys.exit(run_dbt(arguments) if code is None else code)
 
 
 def run_warm(path: str, arguments: list[str]) -> int | None:

@@ -89,3 +89,48 @@ def test_a_signal_to_the_client_reaches_the_dbt_running_its_command(tmp_path):
         assert client.wait(timeout=60) == -signal.SIGTERM
         assert process.wait(timeout=60) == -signal.SIGTERM
         client.stdout.close()
+
+
+class Manifest:
+    """What dbt's queue asks of a manifest: the node of an id (any object that is not a model)."""
+
+    def expect(self, unique_id: str) -> str:
+        return unique_id
+
+
+def test_dbt_gives_its_threads_the_node_with_the_longest_chain_waiting_first(monkeypatch):
+    """The shape of a claims refresh: after the normalised claims, three small dimensions and
+    the reconciled claims are ready; the rest of the build waits on the reconciled claims, and
+    after them the chain to the market shares is the longest."""
+    import networkx as nx
+    from dbt.graph.queue import GraphQueue
+
+    from dagster_project.dbt_scheduling import schedule_critical_path_first
+
+    edges = [
+        ("normalised", "dim_chain_stages"),
+        ("normalised", "dim_companies"),
+        ("normalised", "reconciled"),
+        ("reconciled", "dim_sources"),
+        ("reconciled", "fct_claims"),
+        ("reconciled", "national_totals"),
+        ("national_totals", "shares_computed"),
+        ("shares_computed", "market_share"),
+    ]
+
+    def order() -> list[str]:
+        queue = GraphQueue(nx.DiGraph(edges), Manifest(), set())
+        handed = []
+        while len(queue):
+            handed.append(queue.get())
+            queue.mark_done(handed[-1])
+        return handed
+
+    assert order().index("dim_chain_stages") < order().index("reconciled")  # dbt's own order
+    monkeypatch.setattr(GraphQueue, "_get_scores", GraphQueue._get_scores)  # restored after
+    assert schedule_critical_path_first()
+    handed = order()
+    assert handed[:2] == ["normalised", "reconciled"]
+    assert handed[2] == "national_totals"
+    assert handed.index("shares_computed") < handed.index("fct_claims")
+    assert sorted(handed) == sorted({node for edge in edges for node in edge})
