@@ -329,17 +329,29 @@ def data_files_on_disk(raw_dir: Path) -> list[str]:
     """Every data file under raw/, relative to it: not hidden, not the registry, not a README.
     A symbolic link to a file counts (reading it checks where it leads); one to a folder is not
     followed. Sorted by path parts, folder by folder."""
-    found = []
-    # os.walk with strings: rglob's Path objects cost about a second per 20,000 files, and the
-    # refresh lists raw/ three times (plan, registry load, saving the hashes).
-    for folder, folders, files in os.walk(raw_dir):
-        folders[:] = [name for name in folders if not name.startswith(".")]
-        relative_folder = os.path.relpath(folder, raw_dir)
-        prefix = "" if relative_folder == "." else relative_folder.replace(os.sep, "/") + "/"
-        for name in files:
-            if name.startswith(".") or name == DOCUMENTATION_NAME:
+    found: list[str] = []
+    # os.scandir with strings: rglob's Path objects cost about a second per 20,000 files, and
+    # an entry knows its own type without a stat (os.walk and isfile took one per file:
+    # 0.2 s at 22,000 files, of every refresh's plan).
+    folders = [(os.fspath(raw_dir), "")]
+    while folders:
+        folder, prefix = folders.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
+                continue
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append((entry.path, f"{prefix}{name}/"))
+                    continue
+                is_file = entry.is_file()  # follows a link, as reading would
+            except OSError:
                 continue
             relative = prefix + name
-            if relative != REGISTRY_FILE and os.path.isfile(os.path.join(folder, name)):
+            if is_file and name != DOCUMENTATION_NAME and relative != REGISTRY_FILE:
                 found.append(relative)
     return sorted(found, key=lambda relative: relative.split("/"))
