@@ -18,7 +18,9 @@ it also exits when the refresh that started it is gone.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import gc
 import json
 import os
 import signal
@@ -121,6 +123,12 @@ def serve() -> int:
         os.environ.update(request["env"])
         os.chdir(request["cwd"])
         code = run_dbt(request["args"])
+        # What a dbt process does as it exits, before its parent sees it end: dbt-duckdb
+        # closes its database at exit (atexit), which checkpoints and frees the warehouse file
+        # that the refresh's next step opens.
+        with contextlib.suppress(Exception):
+            atexit._run_exitfuncs()
+        gc.collect()
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(OSError, ValueError):
                 stream.flush()

@@ -134,3 +134,26 @@ def test_dbt_gives_its_threads_the_node_with_the_longest_chain_waiting_first(mon
     assert handed[2] == "national_totals"
     assert handed.index("shares_computed") < handed.index("fct_claims")
     assert sorted(handed) == sorted({node for edge in edges for node in edge})
+
+
+def test_the_warehouse_is_free_when_the_client_returns(tmp_path):
+    """dbt-duckdb closes its database as the dbt process exits (atexit); the refresh's next
+    step opens the same file read-write as soon as the dbt it started has ended, so the waiting
+    process closes it before it reports the exit code (at the warehouse's size the close, a
+    checkpoint, takes 0.3 s: here it is quick, and the test checks the order only as far as
+    the timing lets it)."""
+    import duckdb
+
+    env = {**os.environ, "ALCAP_HOME": str(tmp_path), "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR)}
+    with warm_dbt() as process:
+        result = subprocess.run(
+            [CLIENT, "seed", "--select", "chain_stages", "--log-path", str(tmp_path)],
+            cwd=DBT_PROJECT_DIR,
+            env={**env, SOCKET_ENV: os.environ[SOCKET_ENV]},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        duckdb.connect(str(tmp_path / "warehouse.duckdb")).close()  # not locked by dbt
+        assert result.returncode == 0, result.stdout[-2000:]
+        assert served(process) == 0
