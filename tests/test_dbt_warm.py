@@ -147,7 +147,17 @@ def test_the_warehouse_is_free_when_the_client_returns(tmp_path):
     env = {**os.environ, "ALCAP_HOME": str(tmp_path), "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR)}
     with warm_dbt() as process:
         result = subprocess.run(
-            [CLIENT, "seed", "--select", "chain_stages", "--log-path", str(tmp_path)],
+            [
+                CLIENT,
+                "seed",
+                "--select",
+                "chain_stages",
+                # dbt's files of this run in the test's folder: dbt/target is read by other tests
+                "--target-path",
+                str(tmp_path / "target"),
+                "--log-path",
+                str(tmp_path),
+            ],
             cwd=DBT_PROJECT_DIR,
             env={**env, SOCKET_ENV: os.environ[SOCKET_ENV]},
             capture_output=True,
