@@ -172,32 +172,42 @@ def run_warm(path: str, arguments: list[str]) -> int | None:
     """The command's exit code from the waiting process; None when it did not take it."""
     env = {name: value for name, value in os.environ.items() if name != SOCKET_ENV}
     request = json.dumps({"args": arguments, "env": env, "cwd": os.getcwd()}).encode()
+    # Signals are caught from before the command is handed over: one that comes before the
+    # process's pid is known reaches it as soon as it is.
+    received: list[int] = []
+    server: list[int] = []
+
+    def forward(number, _frame):
+        received.append(number)
+        for pid in server:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, number)
+
+    defaults = {number: signal.signal(number, forward) for number in FORWARDED_SIGNALS}
     try:
         connection = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         connection.connect(path)
         socket.send_fds(connection, [request], [0, 1, 2])
         pid = connection.recv(64)
     except OSError:
+        pid = b""
+    if not pid:  # it did not take the command: run it here, or end as a signal says
+        for number, default in defaults.items():
+            signal.signal(number, default)
+        for number in received:
+            os.kill(os.getpid(), number)
         return None
-    if not pid:
-        return None  # it stopped before taking the command
-    server = int(pid)
-    forwarded = []
-
-    def forward(number, _frame):
-        forwarded.append(number)
+    server.append(int(pid))
+    for number in received:
         with contextlib.suppress(ProcessLookupError):
-            os.kill(server, number)
-
-    for number in FORWARDED_SIGNALS:
-        signal.signal(number, forward)
+            os.kill(server[0], number)
     with connection:
         reply = connection.recv(64)
     if reply:
         return int(reply)
-    if forwarded:  # it died of the signal, as dbt would have: so does the client
-        signal.signal(forwarded[-1], signal.SIG_DFL)
-        os.kill(os.getpid(), forwarded[-1])
+    if received:  # it died of the signal, as dbt would have: so does the client
+        signal.signal(received[-1], signal.SIG_DFL)
+        os.kill(os.getpid(), received[-1])
     print("alcap-dbt: the dbt process ended without an exit code", file=sys.stderr)
     return 1
 
