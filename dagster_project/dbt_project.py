@@ -19,7 +19,7 @@ from pathlib import Path
 from packaging import version
 
 from dagster_project.dagster_dbt_light import DbtCliResource, DbtProject, using_dagster_dev
-from dagster_project.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR
+from dagster_project.settings import DBT_CLIENT, DBT_EXECUTABLE, DBT_PROJECT_DIR
 
 PROJECT_FOLDERS = ("models", "seeds", "macros", "tests", "snapshots", "analyses")
 
@@ -46,8 +46,7 @@ class AlcapDbtCliResource(DbtCliResource):
 def dbt_resource() -> AlcapDbtCliResource:
     """The dbt beside this Python, so PATH need not be changed, started through `alcap-dbt`
     (dbt_warm.py), which hands the command to a dbt started ahead when a refresh has one."""
-    client = Path(DBT_EXECUTABLE).with_name("alcap-dbt")
-    executable = str(client) if client.exists() else DBT_EXECUTABLE
+    executable = DBT_CLIENT if Path(DBT_CLIENT).exists() else DBT_EXECUTABLE
     return AlcapDbtCliResource(project_dir=dbt_project, dbt_executable=executable)
 
 

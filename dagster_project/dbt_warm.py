@@ -6,14 +6,14 @@ import), on the critical path of every refresh: the build waits for the raw load
 dbt while Dagster starts the run and the raw files load, then waits for one command.
 
 dagster-dbt starts dbt as a subprocess and reads its output; the executable it starts is
-`alcap-dbt` (`client()`, which imports nothing beyond the standard library until it must run
-dbt itself). With ALCAP_DBT_WARM_SOCKET set it hands its arguments, environment, working
-directory and standard streams (file descriptors, over a Unix socket) to the waiting process,
-which runs the command on them as `dbt` would (`run_dbt`: nodes critical path first, see
-dbt_scheduling.py), and returns the exit code; signals sent to the client reach it. Anything
-else (no socket, the process gone or used) and the client runs the command itself, the same
-way: the waiting process saves time, never decides a result. It serves one command and exits;
-it also exits when the refresh that started it is gone.
+`alcap-dbt` (`client()`, which imports nothing beyond the standard library and settings.py
+until it must run dbt itself). With ALCAP_DBT_WARM_SOCKET set it hands its arguments,
+environment, working directory and standard streams (file descriptors, over a Unix socket) to
+the waiting process, which runs the command on them as `dbt` would (`run_dbt`: nodes critical
+path first, see dbt_scheduling.py), and returns the exit code; signals sent to the client
+reach it. Anything else (no socket, the process gone or used) and the client runs the command
+itself, the same way: the waiting process saves time, never decides a result. It serves one
+command and exits; it also exits when the refresh that started it is gone.
 """
 
 from __future__ import annotations
@@ -32,11 +32,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from dagster_project.settings import DBT_EXECUTABLE
+
 SOCKET_ENV = "ALCAP_DBT_WARM_SOCKET"
 LISTENER_FD_ENV = "ALCAP_DBT_WARM_LISTENER_FD"
-# The dbt beside this Python (settings.DBT_EXECUTABLE; not imported here, to keep the client
-# light): what dbt's own sys.argv[0] would be.
-REAL_DBT = str(Path(sys.executable).parent / "dbt")
 MESSAGE_BYTES = 1 << 20
 # A waiting process nobody asks gives up after this long (the refresh also stops it).
 WAIT_SECONDS = 3600
@@ -150,7 +149,7 @@ def run_dbt(arguments: list[str]) -> int:
     from dagster_project.dbt_scheduling import schedule_critical_path_first
 
     schedule_critical_path_first()
-    sys.argv = [REAL_DBT, *arguments]
+    sys.argv = [DBT_EXECUTABLE, *arguments]  # what dbt's own sys.argv[0] would be
     try:
         result = cli(prog_name="dbt")
         return result if isinstance(result, int) else 0

@@ -17,6 +17,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt"
 # The dbt installed beside this Python, whether or not the virtualenv is on PATH.
 DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
+# What dagster-dbt starts as dbt: a console script of this project that hands the command to a
+# dbt started ahead when a refresh has one (dbt_warm.py).
+DBT_CLIENT = str(Path(sys.executable).parent / "alcap-dbt")
 
 # The vocabulary: one unit table and one metric table, read by ingest, extract and dbt alike.
 # They live in the dbt seeds folder because dbt loads them there natively as seeds, while Python

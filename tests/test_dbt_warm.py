@@ -11,9 +11,8 @@ import time
 from pathlib import Path
 
 from dagster_project.dbt_warm import SOCKET_ENV, warm_dbt
+from dagster_project.settings import DBT_CLIENT as CLIENT
 from dagster_project.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR
-
-CLIENT = str(Path(DBT_EXECUTABLE).with_name("alcap-dbt"))
 
 
 def run(executable: str, *arguments: str) -> subprocess.CompletedProcess:
