@@ -122,12 +122,7 @@ def serve() -> int:
         os.environ.update(request["env"])
         os.chdir(request["cwd"])
         code = run_dbt(request["args"])
-        # What a dbt process does as it exits, before its parent sees it end: dbt-duckdb
-        # closes its database at exit (atexit), which checkpoints and frees the warehouse file
-        # that the refresh's next step opens.
-        with contextlib.suppress(Exception):
-            atexit._run_exitfuncs()
-        gc.collect()
+        run_exit_handlers()
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(OSError, ValueError):
                 stream.flush()
@@ -159,6 +154,15 @@ def run_dbt(arguments: list[str]) -> int:
         return 130
 
 
+def run_exit_handlers() -> None:
+    """Now, what a dbt process does as it exits, before its parent sees it end: dbt-duckdb
+    closes its database at exit (atexit), which checkpoints and frees the warehouse file that
+    the refresh's next step opens. (Handlers run once: Python forgets them after.)"""
+    with contextlib.suppress(Exception):
+        atexit._run_exitfuncs()
+    gc.collect()
+
+
 def client() -> None:
     """`alcap-dbt`: run the command in the waiting dbt process if there is one, else here."""
     arguments = sys.argv[1:]
@@ -183,24 +187,23 @@ def run_warm(path: str, arguments: list[str]) -> int | None:
                 os.kill(pid, number)
 
     defaults = {number: signal.signal(number, forward) for number in FORWARDED_SIGNALS}
-    try:
-        connection = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        connection.connect(path)
-        socket.send_fds(connection, [request], [0, 1, 2])
-        pid = connection.recv(64)
-    except OSError:
-        pid = b""
-    if not pid:  # it did not take the command: run it here, or end as a signal says
-        for number, default in defaults.items():
-            signal.signal(number, default)
+    with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as connection:
+        try:
+            connection.connect(path)
+            socket.send_fds(connection, [request], [0, 1, 2])
+            pid = connection.recv(64)
+        except OSError:
+            pid = b""
+        if not pid:  # it did not take the command: run it here, or end as a signal says
+            for number, default in defaults.items():
+                signal.signal(number, default)
+            for number in received:
+                os.kill(os.getpid(), number)
+            return None
+        server.append(int(pid))
         for number in received:
-            os.kill(os.getpid(), number)
-        return None
-    server.append(int(pid))
-    for number in received:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(server[0], number)
-    with connection:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(server[0], number)
         reply = connection.recv(64)
     if reply:
         return int(reply)

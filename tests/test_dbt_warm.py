@@ -7,12 +7,13 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 from dagster_project.dbt_warm import SOCKET_ENV, warm_dbt
 from dagster_project.settings import DBT_CLIENT as CLIENT
-from dagster_project.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR
+from dagster_project.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR, PROJECT_ROOT
 
 
 def run(executable: str, *arguments: str) -> subprocess.CompletedProcess:
@@ -44,13 +45,13 @@ def test_a_command_runs_in_the_waiting_dbt_as_dbt_runs_it():
 
 def test_after_its_one_command_or_without_it_the_client_is_plain_dbt():
     with warm_dbt() as process:
-        assert os.environ[SOCKET_ENV]
+        socket_path = Path(os.environ[SOCKET_ENV])
         assert run(CLIENT, "--help").returncode == 0
         served(process)
         again = run(CLIENT, "no-such-command")  # nobody waits on the socket any more
         assert again.returncode == 2 and "No such command" in again.stderr
     assert SOCKET_ENV not in os.environ
-    assert not Path(os.environ.get(SOCKET_ENV, "/nonexistent")).exists()
+    assert not socket_path.exists() and not socket_path.parent.exists()
     assert run(CLIENT, "--help").returncode == 0
 
 
@@ -135,34 +136,48 @@ def test_dbt_gives_its_threads_the_node_with_the_longest_chain_waiting_first(mon
     assert sorted(handed) == sorted({node for edge in edges for node in edge})
 
 
-def test_the_warehouse_is_free_when_the_client_returns(tmp_path):
-    """dbt-duckdb closes its database as the dbt process exits (atexit); the refresh's next
-    step opens the same file read-write as soon as the dbt it started has ended, so the waiting
-    process closes it before it reports the exit code (at the warehouse's size the close, a
-    checkpoint, takes 0.3 s: here it is quick, and the test checks the order only as far as
-    the timing lets it)."""
+# A dbt process as the waiting one runs its command: dbt, then the exit handlers, then it writes
+# its exit code to the file named first and waits (it has not exited).
+RUN_THEN_WAIT = """
+import pathlib, sys
+from dagster_project.dbt_warm import run_dbt, run_exit_handlers
+reported, arguments = pathlib.Path(sys.argv[1]), sys.argv[2:]  # run_dbt sets sys.argv
+code = run_dbt(arguments)
+run_exit_handlers()
+reported.write_text(str(code))
+sys.stdin.read()
+"""
+
+
+def test_a_dbt_run_frees_the_warehouse_before_its_process_ends(tmp_path):
+    """dbt-duckdb closes its database only as the dbt process exits (atexit), and the refresh's
+    next step opens the warehouse read-write as soon as dbt has reported. The waiting process
+    reports before it exits, so it runs the exit handlers first: here a process that ran a dbt
+    command and the handlers, and is still alive, must leave the warehouse free."""
     import duckdb
 
+    reported = tmp_path / "exit_code"
+    arguments = ["seed", "--select", "chain_stages", "--target-path", str(tmp_path / "target")]
+    arguments += ["--log-path", str(tmp_path)]
     env = {**os.environ, "ALCAP_HOME": str(tmp_path), "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR)}
-    with warm_dbt() as process:
-        result = subprocess.run(
-            [
-                CLIENT,
-                "seed",
-                "--select",
-                "chain_stages",
-                # dbt's files of this run in the test's folder: dbt/target is read by other tests
-                "--target-path",
-                str(tmp_path / "target"),
-                "--log-path",
-                str(tmp_path),
-            ],
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
+    with open(tmp_path / "dbt_output", "w") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-c", RUN_THEN_WAIT, str(reported), *arguments],
             cwd=DBT_PROJECT_DIR,
-            env={**env, SOCKET_ENV: os.environ[SOCKET_ENV]},
-            capture_output=True,
-            text=True,
-            timeout=120,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=output,
+            stderr=subprocess.STDOUT,
         )
+    try:
+        deadline = time.monotonic() + 120
+        while not reported.exists() or not reported.read_text():
+            assert time.monotonic() < deadline and process.poll() is None
+            time.sleep(0.05)
+        assert reported.read_text() == "0", (tmp_path / "dbt_output").read_text()[-2000:]
+        assert process.poll() is None  # alive, and yet:
         duckdb.connect(str(tmp_path / "warehouse.duckdb")).close()  # not locked by dbt
-        assert result.returncode == 0, result.stdout[-2000:]
-        assert served(process) == 0
+    finally:
+        process.stdin.close()
+        process.wait(timeout=60)
