@@ -115,6 +115,16 @@ def test_any_bytes_read_the_same_on_both_paths(header, body, bom, bad_byte):
     assert_same(encoded, None)
 
 
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    header=st.lists(st.sampled_from(["a", "b", " d", "e "]), min_size=1, max_size=3, unique=True),
+    body=st.lists(st.sampled_from([p for p in PIECES if '"' not in p]), max_size=40),
+)
+def test_files_without_a_quote_read_the_same_on_both_paths(header, body):
+    # Without quotes the native path counts commas and looks for padding once per line.
+    assert_same((",".join(header) + "\n" + "".join(body)).encode("utf-8"), None)
+
+
 def parse_both(values: list[str], parser, outputs, fast):
     rows = pl.DataFrame(
         {"line": range(len(values)), "text": values}, schema_overrides={"text": pl.String}

@@ -14,8 +14,9 @@ import yaml
 from conftest import CLAIMS_HEADER, list_article_text, write
 
 from dagster_project.ingest import loader, parse_pool, raw_writer
-from dagster_project.ingest.claims_csv import SeenClaimIds
+from dagster_project.ingest.csv_file import Rejection
 from dagster_project.ingest.loader import load_dataset, load_source_registry
+from dagster_project.ingest.repeated_ids import reject_repeated_ids
 
 DATASETS = ["articles", "article_claims", "exchange_rates", "production_series"]
 ARTICLE = """---
@@ -217,23 +218,58 @@ def test_a_load_failing_half_way_leaves_the_tables_as_they_were(raw_dir, connect
     assert after == before
 
 
-def test_seen_claim_ids_name_the_first_file_and_line_of_every_repeated_id():
-    """Against a plain dict, over files enough for several sorted levels."""
-    seen, first = SeenClaimIds(), {}
+@pytest.mark.parametrize("parsed_every", [1, 5])
+def test_repeated_ids_name_the_first_file_and_line_and_leave_the_first_row(parsed_every):
+    """Against a plain dict, file by file in load order. Every file parsed (the whole table is
+    ranked), or one in five (only the ids the parsed files hold are); the files not parsed
+    hold no id twice, as carried files never do."""
     generator = random.Random(11)
-    for number in range(40):
-        ids = [f"claim_{value:05d}" for value in generator.sample(range(3000), 60)]
-        rows = pl.DataFrame({"claim_id": ids, "line": range(2, 62)})
-        found = rows.select(seen.first_at(rows["claim_id"]).alias("at"))["at"]
-        # A lone null literal stands for a column of nulls.
-        found = found.to_list() * len(ids) if found.len() == 1 else found.to_list()
-        assert found == [first.get(claim_id) for claim_id in ids]
-        assert seen.hold_any(rows["claim_id"]) == any(claim_id in first for claim_id in ids)
-        file = f"claims/file_{number}.csv"
-        loaded = rows.filter(~pl.col("claim_id").is_in(list(first)))  # as the loader adds
-        seen.add(file, loaded)
-        first.update({claim_id: f"{file}:{line}" for claim_id, line in loaded.iter_rows()})
-    assert len(seen.levels) > 1
+    order = [f"claims/file_{number:02d}.csv" for number in range(40)]
+    parsed = order[::parsed_every]
+    rows, rejected, first, expected = [], [], {}, []
+    unused = iter(range(100_000, 200_000))
+    for file in order:
+        for line in range(2, 62):
+            claim_id = f"claim_{generator.randrange(3000):06d}"
+            if file not in parsed and claim_id in first:  # a carried file repeats no id
+                claim_id = f"claim_{next(unused):06d}"
+            if file in parsed and generator.random() < 0.1:  # rejected for another reason
+                rejected.append((file, Rejection(line, "value", "x", "bad", "src", claim_id)))
+                if claim_id in first and first[claim_id][0] != file:
+                    expected.append((file, line, claim_id, first[claim_id][1], False))
+                continue
+            rows.append((claim_id, "src", file, line))
+            if claim_id in first and first[claim_id][0] != file:
+                expected.append((file, line, claim_id, first[claim_id][1], True))
+                continue
+            if claim_id in first:  # earlier in this file: rejected by the file's own checks
+                rows.pop()
+                reason = "earlier in this file"
+                rejected.append(
+                    (file, Rejection(line, "claim_id", claim_id, reason, "src", claim_id))
+                )
+                continue
+            first[claim_id] = (file, f"{file}:{line}")
+    with duckdb.connect() as connection:
+        connection.execute("create schema raw")
+        connection.execute(
+            "create table raw.claims (claim_id varchar, source_id varchar, file varchar, line bigint)"
+        )
+        connection.executemany("insert into raw.claims values (?, ?, ?, ?)", rows)
+        # A file that failed keeps its rows from before: not in the load order, never ranked.
+        connection.execute("insert into raw.claims values ('claim_000001', 'src', 'failed.csv', 2)")
+        repeats = reject_repeated_ids(connection, "claims", order, parsed, rejected)
+        assert [(r.file, r.line, r.claim_id, r.first_at, r.loaded) for r in repeats] == expected
+        assert {loaded for *_, loaded in expected} == {True, False}
+        if parsed_every > 1:  # a parsed file repeats the id of a file not parsed before it
+            assert any(at.split(":")[0] not in parsed for *_, at, _ in expected)
+        assert repeats[0].rejection().reason == (
+            f"duplicate claim_id {expected[0][2]} (first at {expected[0][3]})"
+        )
+        left = connection.execute("select claim_id, file, line from raw.claims").fetchall()
+    deleted = {(file, line) for file, line, *_, loaded in expected if loaded}
+    wanted = [(claim, file, line) for claim, _, file, line in rows if (file, line) not in deleted]
+    assert sorted(left) == sorted([*wanted, ("claim_000001", "failed.csv", 2)])
 
 
 def test_the_writer_keeps_the_order_of_frames_and_records(connection):

@@ -62,90 +62,44 @@ SCHEMA = {
 
 
 class InTable(Protocol):
-    """Claim ids of earlier files left in a raw table (files_carried.CarriedClaimIds)."""
-
-    def first_at(self, claim_ids: pl.Series, found: pl.Series | None) -> pl.Series | None: ...
+    """Told of the claim ids parsed files load (files_carried.CarriedClaimIds)."""
 
     def loaded(self, claim_ids: pl.Series) -> None: ...
 
 
 class SeenClaimIds:
-    """The claim ids loaded from earlier files of a load, with the file and line of each.
-
-    Frames, not a dict: a load can hold millions of ids. They are kept as a few frames sorted
-    by claim_id, of doubling sizes (merged as they grow, like a log-structured merge tree), so
-    that looking up a small file's ids is a binary search per id, not a pass over every id.
-    A file's ids are sorted in only when the next file is looked up (first_at).
+    """The claim ids loaded so far by a load's files, for telling whether an unchanged file may
+    be carried over (files_carried.may_carry_claims). Whether a parsed row repeats an earlier
+    file's id is decided once every file is written (repeated_ids.py), not here.
 
     hold_any, asked for every unchanged file a load may carry over, looks the ids' 64-bit
-    hashes up in a set instead: thousands of binary searches through polars cost about 1 ms
-    each (11 s for 2,000 carried files of ten million ids), set lookups microseconds. The set
-    is filled only when a load carries claims files (about 80 bytes an id, gone with the load),
-    and a file carried over never needs its ids' places.
+    hashes up in a set: thousands of binary searches through polars cost about 1 ms each (11 s
+    for 2,000 carried files of ten million ids), set lookups microseconds. The set is filled
+    only when a load carries claims files (about 80 bytes an id, gone with the load).
 
     `in_table`, when given, holds the ids of the files carried over that were left in the raw
-    table instead (files_carried.CarriedClaimIds): first_at looks them up there, and it is told
-    of every id added here. Until it reads them into memory, only the ids of parsed files are
-    here, and hold_any is asked only about carried files' rejected rows.
+    table instead (files_carried.CarriedClaimIds), and is told of every id added here.
     """
 
     def __init__(self, in_table: InTable | None = None) -> None:
         self.in_table = in_table
-        self.files: list[str] = []
-        self.levels: list[pl.DataFrame] = []  # each sorted by claim_id; sizes shrink
-        self.pending: list[pl.DataFrame] = []
         self.hashes: set[int] = set()  # filled by hold_any
         self.hashes_pending: list[pl.Series] = []
 
-    def first_at(self, claim_ids: pl.Series) -> pl.Expr:
-        """`file:line` where each id was first loaded, or null for an id not seen before."""
-        self._sort_in_pending()
-        found = None
-        for level in self.levels:
-            sorted_ids = level["claim_id"]
-            position = sorted_ids.search_sorted(claim_ids).clip(0, level.height - 1)
-            hit = sorted_ids.gather(position) == claim_ids
-            if not hit.any():
-                continue
-            # Duplicates are rare: only their places are worded, in Python.
-            where = level.select("file_index", "line")[position.filter(hit)]
-            words = [f"{self.files[index]}:{line}" for index, line in where.iter_rows()]
-            if found is None:
-                found = pl.repeat(None, claim_ids.len(), dtype=pl.String, eager=True)
-            found = found.scatter(hit.arg_true(), words)  # an id is in one level at most
-        if self.in_table is not None:
-            found = self.in_table.first_at(claim_ids, found)
-        if found is None:
-            return pl.lit(None, dtype=pl.String)  # one null for every row, nothing allocated
-        return pl.lit(found)
-
     def hold_any(self, claim_ids: pl.Series) -> bool:
-        """Whether any of `claim_ids` may have been seen before. An id never seen is never
+        """Whether any of `claim_ids` may have been loaded before. An id never loaded is never
         reported; two ids sharing a hash (odds of about 10^-5 at ten million ids) report one
-        that was not, and the caller then parses the file, whose checks use the ids."""
+        that was not, and the caller then parses the file, which is always right."""
         for pending in self.hashes_pending:
             self.hashes.update(pending.to_list())
         self.hashes_pending = []
         return not self.hashes.isdisjoint(claim_ids.hash().to_list())
 
-    def add(self, file: str, rows: pl.DataFrame) -> None:
-        """Remember the ids of `rows` (columns claim_id and line), loaded from `file`."""
-        self.files.append(file)
-        index = pl.lit(len(self.files) - 1, dtype=pl.UInt32).alias("file_index")
-        self.pending.append(rows.select("claim_id", index, "line"))
-        self.hashes_pending.append(rows["claim_id"].hash())
+    def add(self, claim_ids: pl.Series) -> None:
+        """Remember ids a file loaded."""
+        self.hashes_pending.append(claim_ids.hash())
         if self.in_table is not None:
-            self.in_table.loaded(rows["claim_id"])
-
-    def _sort_in_pending(self) -> None:
-        # Many files' ids wait when files were carried over: sorted together, then merged once.
-        frames = [frame for frame in self.pending if not frame.is_empty()]
-        if frames:
-            self.levels.append(pl.concat(frames).sort("claim_id"))
-            while len(self.levels) > 1 and self.levels[-2].height <= 2 * self.levels[-1].height:
-                newer, older = self.levels.pop(), self.levels.pop()
-                self.levels.append(older.merge_sorted(newer, key="claim_id"))
-        self.pending = []
+            self.in_table.loaded(claim_ids)
 
 
 def prepare(records: CsvRecords) -> Iterator[pl.DataFrame]:
@@ -166,32 +120,20 @@ def prepare(records: CsvRecords) -> Iterator[pl.DataFrame]:
 
 
 def check(
-    batches: Iterable[pl.DataFrame],
-    file: str,
-    allowed_sources: list[str],
-    seen_claim_ids: SeenClaimIds,
+    batches: Iterable[pl.DataFrame], file: str, allowed_sources: list[str]
 ) -> Iterator[tuple[pl.DataFrame, list[Rejection]]]:
-    """Validate one claims file's prepared batches: (rows loaded, rejections) per batch.
-
-    `seen_claim_ids` holds the ids loaded from earlier files; once the last batch is out,
-    this file's loaded ids are added to it.
-    """
-    loaded_ids = []
+    """Validate one claims file's prepared batches: (rows loaded, rejections) per batch. Ids
+    that earlier files loaded are found after the load writes every file (repeated_ids.py)."""
     for rows in batches:
-        loaded, rejections = _check_batch(rows, file, allowed_sources, seen_claim_ids)
-        loaded_ids.append(loaded.select("claim_id", "line"))
-        yield loaded, rejections
-    seen_claim_ids.add(file, pl.concat(loaded_ids))
+        yield _check_batch(rows, file, allowed_sources)
 
 
 def parse(
-    records: CsvRecords,
-    file: str,
-    allowed_sources: list[str],
-    seen_claim_ids: SeenClaimIds,
+    records: CsvRecords, file: str, allowed_sources: list[str]
 ) -> Iterator[tuple[pl.DataFrame, list[Rejection]]]:
-    """Validate and normalise one claims file, BATCH_ROWS rows at a time: (rows, rejections)."""
-    return check(prepare(records), file, allowed_sources, seen_claim_ids)
+    """Validate and normalise one claims file, BATCH_ROWS rows at a time: (rows, rejections).
+    Nothing here depends on other files, so it may run in a worker process (parse_pool.py)."""
+    return check(prepare(records), file, allowed_sources)
 
 
 def _prepare_batch(rows: pl.DataFrame) -> pl.DataFrame:
@@ -216,9 +158,8 @@ def _prepare_batch(rows: pl.DataFrame) -> pl.DataFrame:
 
 
 def _check_batch(
-    rows: pl.DataFrame, file: str, allowed_sources: list[str], seen_claim_ids: SeenClaimIds
+    rows: pl.DataFrame, file: str, allowed_sources: list[str]
 ) -> tuple[pl.DataFrame, list[Rejection]]:
-    rows = rows.with_columns(seen_claim_ids.first_at(rows["claim_id"]).alias("__seen_at"))
     checks = [required(column) for column in REQUIRED]
     checks += [
         parse_error("value"),
@@ -232,11 +173,6 @@ def _check_batch(
             "claim_id",
             pl.col("__duplicate_in_file"),
             pl.format("duplicate claim_id {} (earlier in this file)", pl.col("claim_id")),
-        ),
-        (
-            "claim_id",
-            pl.col("__seen_at").is_not_null(),
-            pl.format("duplicate claim_id {} (first at {})", pl.col("claim_id"), "__seen_at"),
         ),
     ]
     good, rejections = split_rejected(rows, checks, source_column="source_id", id_column="claim_id")

@@ -32,6 +32,8 @@ WHITESPACE = "".join(character for character in map(chr, range(0x3001)) if chara
 _FIELD = r'(?:"(?:[^"]|"")*"|[^,"]*)'
 _SPACE = "[" + "".join(f"\\x{{{ord(character):x}}}" for character in WHITESPACE) + "]"
 _PADDED = f"^{_SPACE}|{_SPACE}$"
+# A line with no quote holding a field that starts or ends with white space.
+_PADDED_FIELD = f"(?:^|,){_SPACE}|{_SPACE}(?:,|$)"
 
 
 class HandOver(Exception):
@@ -93,15 +95,21 @@ def _read_natively(data: bytes, expected_columns: list[str] | None) -> CsvRecord
 
     body = lines.slice(1)
     text = pl.col("text")
-    # The common line: plain CSV with the header's number of fields (checked by one regex).
-    native = text.str.contains(rf"^{_FIELD}(?:,{_FIELD}){{{count - 1}}}$") & (
-        text.str.len_bytes() <= csv.field_size_limit()
-    )
-    body = body.with_columns(native=native)
+    # The common line: plain CSV with the header's number of fields (checked by one regex;
+    # in a file without a quote, by counting commas, which is the same and cheaper).
+    unquoted = b'"' not in data
+    fields = text.str.count_matches(",", literal=True) == count - 1
+    if not unquoted:
+        fields = text.str.contains(rf"^{_FIELD}(?:,{_FIELD}){{{count - 1}}}$")
+    body = body.with_columns(native=fields & (text.str.len_bytes() <= csv.field_size_limit()))
     del lines
     if body["native"].all():
+        # Without quotes a field is padded only next to a comma or a line's end: when no line
+        # has one, no column needs the check for it.
+        padded = not unquoted or body.select(text.str.contains(_PADDED_FIELD).any()).item()
         body = body.select("line")  # the lines' text is not needed any more: free it
-        rows = _parse_natively(data, body, header)  # the file as it is: no copy of its lines
+        # The file as it is: no copy of its lines.
+        rows = _parse_natively(data, body, header, may_be_padded=padded)
         return CsvRecords(header, rows, [])
     quoted = text.str.contains('"', literal=True)
     others = body.filter(~pl.col("native")).with_columns(
@@ -138,9 +146,12 @@ def _joined(lines: pl.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
-def _parse_natively(data: bytes, lines: pl.DataFrame, header: list[str]) -> pl.DataFrame:
+def _parse_natively(
+    data: bytes, lines: pl.DataFrame, header: list[str], may_be_padded: bool = True
+) -> pl.DataFrame:
     """`data`'s lines after the first, all plain CSV with the header's number of fields (the
-    lines of `lines`, in order) → stripped string columns."""
+    lines of `lines`, in order) → stripped string columns (none to strip unless
+    `may_be_padded`)."""
     if lines.is_empty():
         return records_frame(header, [], [])
     parsed = pl.read_csv(
@@ -157,7 +168,9 @@ def _parse_natively(data: bytes, lines: pl.DataFrame, header: list[str]) -> pl.D
     if not header or parsed.width != len(header):
         raise HandOver
     # Strip only the columns that need it: a stripped copy of every column costs memory.
-    padded = parsed.select(pl.col(name).str.contains(_PADDED).any() for name in header).row(0)
+    padded = [False] * len(header)
+    if may_be_padded:
+        padded = parsed.select(pl.col(name).str.contains(_PADDED).any() for name in header).row(0)
     rows = parsed.select(
         lines["line"],
         *(

@@ -164,9 +164,9 @@ class CarriedClaimIds:
     Each load keeps the claim ids it loads unique across its files (a repeated id is rejected),
     so the files carried over, whose rows are those of the last load, never share an id. Their
     ids matter only where they could meet the ids of files parsed in this load: a carried file
-    holding an id a parsed file before it loaded is parsed again (`holds_parsed_id`), and a
-    parsed file's ids are looked up among the carried files before it (`first_at`). Both are
-    one query on the raw table, instead of reading every carried id into memory (10 M ids at
+    holding an id a parsed file before it loaded is parsed again (`holds_parsed_id`; a parsed
+    file repeating a carried file's id is found with the others, repeated_ids.py). That is one
+    query on the raw table, instead of reading every carried id into memory (10 M ids at
     scale 100: 5 s of a one-file refresh's load). Many parsed files between carried ones would
     make many queries, so after LOOKUPS of them the carried ids are read into memory
     (`read_into`) and the load goes on as with LoadedClaimIds.
@@ -206,21 +206,6 @@ class CarriedClaimIds:
             )
         return file in self.holding
 
-    def first_at(self, claim_ids: pl.Series, found: pl.Series | None) -> pl.Series | None:
-        """`found` (SeenClaimIds.first_at) with the places of the ids some carried file holds."""
-        if not self.files:
-            return found
-        self.lookups += 1
-        places = self.connection.sql(
-            f"select claim_id, concat(file, ':', line) as place from raw.{self.table}"
-            " where claim_id in (select unnest(?)) and file in (select unnest(?))",
-            params=[claim_ids.unique().to_list(), self.files],
-        ).pl()
-        if places.is_empty():
-            return found
-        matched = claim_ids.to_frame("claim_id").join(places, on="claim_id", how="left")
-        return matched["place"] if found is None else found.fill_null(matched["place"])
-
     def due(self) -> bool:
         """Whether the carried ids are now to be read into memory (see the class)."""
         return not self.in_memory and self.lookups >= self.LOOKUPS
@@ -228,13 +213,11 @@ class CarriedClaimIds:
     def read_into(self, seen_claim_ids: SeenClaimIds) -> None:
         """Add every carried file's ids to `seen_claim_ids`; from now on nothing is left here."""
         self.in_memory, self.parsed_ids = True, []
-        rows = self.connection.sql(
-            f"select file, claim_id, line from raw.{self.table} where file in (select unnest(?))",
+        ids = self.connection.sql(
+            f"select claim_id from raw.{self.table} where file in (select unnest(?))",
             params=[self.files],
         ).pl()
-        by_file = rows.partition_by("file", as_dict=True, include_key=False)
-        for file in self.files:
-            seen_claim_ids.add(file, by_file.get((file,), rows.clear().drop("file")))
+        seen_claim_ids.add(ids["claim_id"])
         self.files = []
 
 
@@ -270,5 +253,5 @@ def may_carry_claims(
     checked = pl.concat([ids["claim_id"], rejected_ids.drop_nulls()])
     if seen_claim_ids.hold_any(checked):
         return False
-    seen_claim_ids.add(file, ids)
+    seen_claim_ids.add(ids["claim_id"])
     return True

@@ -48,6 +48,7 @@ from dagster_project.ingest.registry import (
 from dagster_project.ingest.registry import (
     SCHEMA as REGISTRY_SCHEMA,
 )
+from dagster_project.ingest.repeated_ids import reject_repeated_ids
 from dagster_project.ingest.units import UnitError
 
 REGISTRY_DATASET = "source_registry"
@@ -62,9 +63,8 @@ DATASET_TABLES = {
     "exchange_rates": {"exchange_rates": series.SCHEMA},
 }
 # Datasets whose files are parsed in worker processes when a load has many of them: articles
-# (extraction is pure Python) and claims files (read and prepared there; whether a claim id
-# is a duplicate depends on the files before it and is decided in order here). Series files
-# are few and small.
+# (extraction is pure Python) and claims files (whether a claim id repeats an earlier file's
+# is decided once they are all written, repeated_ids.py). Series files are few and small.
 PARALLEL_DATASETS = {"articles", "article_claims", "point_statistics"}
 # A claims file larger than this is parsed in the loader's process, a batch at a time.
 POOLED_CLAIMS_BYTES = 16_000_000
@@ -236,7 +236,7 @@ Batches = Iterable[tuple[dict[str, Rows], list[Rejection]]]
 
 
 def _parse_file(
-    data: bytes, file: str, dataset: str, sources: list[dict], seen_claim_ids: SeenClaimIds
+    data: bytes, file: str, dataset: str, sources: list[dict]
 ) -> tuple[Batches, list[Rejection], int]:
     """(batches of rows per raw table with their rejected rows, rows the reader rejected,
     rows read) for one file already read. Claims batches are parsed as they are consumed."""
@@ -249,7 +249,7 @@ def _parse_file(
     if file_format == "claims_csv":
         records = read_csv_records(data, claims_csv.COLUMNS)
         allowed = [source["source_id"] for source in sources]
-        batches = claims_csv.parse(records, file, allowed, seen_claim_ids)
+        batches = claims_csv.parse(records, file, allowed)
         return (
             (({dataset: frame}, rejections) for frame, rejections in batches),
             records.rejections,
@@ -279,24 +279,13 @@ class FailedElsewhere:
 def _parse_elsewhere(
     data: bytes, file: str, dataset: str, sources: list[dict]
 ) -> tuple[list, list[Rejection], int] | FailedElsewhere:
-    """_parse_file in a worker process, for a dataset whose files do not depend on each other."""
+    """_parse_file in a worker process: a file's rows depend on no other file."""
     try:
-        batches, rejections, rows_read = _parse_file(data, file, dataset, sources, SeenClaimIds())
+        batches, rejections, rows_read = _parse_file(data, file, dataset, sources)
+        return list(batches), rejections, rows_read
     except FileError as error:
-        return FailedElsewhere(str(error), _rows_in_failed_file(TEXT_FORMAT, data))
-    return list(batches), rejections, rows_read
-
-
-def _prepare_claims_elsewhere(
-    data: bytes,
-) -> tuple[list[pl.DataFrame], list[Rejection], int] | FailedElsewhere:
-    """A claims file read and prepared in a worker process (claims_csv.prepare): all that does
-    not depend on the files before it."""
-    try:
-        records = read_csv_records(data, claims_csv.COLUMNS)
-    except FileError as error:
-        return FailedElsewhere(str(error), _rows_in_failed_file("claims_csv", data))
-    return list(claims_csv.prepare(records)), records.rejections, records.rows_read
+        file_format = TEXT_FORMAT if dataset == "articles" else sources[0]["format"]
+        return FailedElsewhere(str(error), _rows_in_failed_file(file_format, data))
 
 
 def _entry(source: dict) -> str:
@@ -424,6 +413,7 @@ class _DatasetLoader:
         self.waiting: deque[Callable[[], None]] = deque()  # started files, in file order
         self.carried: list[str] = []
         self.keys: dict[str, str] = {}  # file → parse key, for the files that loaded
+        self.parsed: list[str] = []  # files whose rows this load wrote
         self.claims_table = next((t for t, s in self.tables.items() if "claim_id" in s), None)
         table = self.claims_table
         self.carried_ids = CarriedClaimIds(connection, table) if table else None
@@ -481,10 +471,7 @@ class _DatasetLoader:
             # Parsed here: the files before it are written first, so that at most one file
             # parsed here waits in memory (a large claims file stays out of the workers).
             self._drain()
-            self._ids_in_memory_when_due()
-            batches, rejections, rows_read = _parse_file(
-                data, file, self.dataset, sources, self.seen_claim_ids
-            )
+            batches, rejections, rows_read = _parse_file(data, file, self.dataset, sources)
         except FileError as error:
             count = _rows_in_failed_file(self._format(sources), data or b"")
             digest = _sha256(data) if data is not None else None
@@ -504,10 +491,8 @@ class _DatasetLoader:
         return read
 
     def _submit(self, data: bytes, file: str, sources: list[dict]) -> Future | None:
-        if self.dataset == "articles":
+        if self.dataset == "articles" or (self.claims_table and len(data) <= POOLED_CLAIMS_BYTES):
             return self.pool.submit(_parse_elsewhere, data, file, self.dataset, sources)
-        if self.claims_table and len(data) <= POOLED_CLAIMS_BYTES:
-            return self.pool.submit(_prepare_claims_elsewhere, data)
         return None
 
     def _format(self, sources: list[dict]) -> str:
@@ -521,20 +506,13 @@ class _DatasetLoader:
         self.result.rejections.append((file, Rejection(0, None, None, reason, source_ids[0])))
 
     def _take(self, future: Future, file: str, digest: str, key: str, sources: list[dict]) -> None:
-        """A file parsed by a worker (a claims file's checks that depend on the files
-        before it are made here), or the reason it failed there."""
+        """A file parsed by a worker, or the reason it failed there."""
         outcome = future.result()
         if isinstance(outcome, FailedElsewhere):
             error = FileError(outcome.reason)
             self._failed(file, digest, outcome.rows, [s["source_id"] for s in sources], error)
             return
-        batches, rejections, rows_read = outcome
-        if self.claims_table:
-            self._ids_in_memory_when_due()
-            allowed = [source["source_id"] for source in sources]
-            checked = claims_csv.check(batches, file, allowed, self.seen_claim_ids)
-            batches = (({self.dataset: frame}, found) for frame, found in checked)
-        self._write(file, digest, key, batches, rejections, rows_read)
+        self._write(file, digest, key, *outcome)
 
     def _write(
         self,
@@ -546,12 +524,18 @@ class _DatasetLoader:
         rows_read: int,
     ) -> None:
         self.keys[file] = key
+        self.parsed.append(file)
         self.writer.replace(file)
         rejections = list(rejections)
+        loaded_ids = []
         for parsed, batch_rejections in batches:
             rejections.extend(batch_rejections)
             for table, frame in parsed.items():
+                if table == self.claims_table:
+                    loaded_ids.append(frame["claim_id"])
                 self.writer.add(table, frame)
+        if loaded_ids:
+            self.seen_claim_ids.add(pl.concat(loaded_ids))
         rejected_lines = len({rejection.line for rejection in rejections})
         self.result.rejections += [(file, rejection) for rejection in rejections]
         self.result.files.append(
@@ -606,7 +590,8 @@ class _DatasetLoader:
         self.result.rejections += [(file, rejection) for rejection in rejections]
 
     def finish(self) -> None:
-        """Write the rows still held, and mark the carried files' rows (one statement each)."""
+        """Write the rows still held, mark the carried files' rows (one statement each), and
+        reject the rows whose claim id an earlier file loaded."""
         self.writer.flush()
         for table, marks in articles.CARRIED_COLUMNS.items():
             if table in self.tables and self.carried:
@@ -614,6 +599,25 @@ class _DatasetLoader:
                     f"update raw.{table} set {marks} where file in (select unnest(?))",
                     [self.carried],
                 )
+        if self.claims_table:
+            self._reject_repeated_ids()
+
+    def _reject_repeated_ids(self) -> None:
+        repeats = reject_repeated_ids(
+            self.connection,
+            self.claims_table,
+            list(self.keys),  # the files that loaded, in load order
+            self.parsed,
+            self.result.rejections,
+        )
+        loads = {load.file: load for load in self.result.files}
+        for repeat in repeats:
+            self.result.rejections.append((repeat.file, repeat.rejection()))
+            if repeat.loaded:  # its line had no rejection before
+                load = loads[repeat.file]
+                load.rows_loaded -= 1
+                load.rows_rejected += 1
+                load.status = "loaded_with_rejections"
 
 
 def _note_kept_rows(connection: duckdb.DuckDBPyConnection, result: DatasetLoad) -> None:
