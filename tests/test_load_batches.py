@@ -113,11 +113,12 @@ def load_in_turn(raw: Path, database: Path) -> list[dict[str, list[tuple]]]:
 class CountingPool(parse_pool.ParsePool):
     """The real pool, counting the files it hands to its workers."""
 
-    handed = 0
+    names: list[tuple[str, str]] = []  # (what the worker does, the file)
 
     def submit(self, function, *arguments):
         future = super().submit(function, *arguments)
-        CountingPool.handed += future is not None
+        if future is not None:
+            CountingPool.names.append((function.__name__, arguments[1]))
         return future
 
 
@@ -166,14 +167,26 @@ def test_files_parsed_in_workers_equal_files_parsed_here(
     monkeypatch.setattr(parse_pool, "AHEAD_PER_WORKER", 1)  # results wait their turn
     monkeypatch.setattr(loader, "ParsePool", CountingPool)
     monkeypatch.setattr(parse_pool, "worker_count", lambda: 2)
-    CountingPool.handed = 0
+    CountingPool.names = []
     copy = tmp_path / "workers"
     assert load_in_turn(copy_raw(raw_dir, copy / "raw"), copy / "db.duckdb") == one_at_a_time
     # Each load parses the first file of a dataset here, the others in workers: 5 of the 6
     # articles and 2 of the 3 claims files (an a2 duplicates the first file's), then a02 (it
-    # fails there) and the broken claims file, then none (one file changed), then the
-    # second changed claims file and the mended file whose c1 it took.
-    assert CountingPool.handed == 5 + 2 + 2 + 0 + 2
+    # fails there), the broken claims file and a03 (gone), then none (one file changed), then
+    # the second changed claims file, the mended file whose c1 it took, and a03 again. A file
+    # no earlier load loaded cannot be carried over, so the worker reads it too.
+    read, parsed = "_read_and_parse_elsewhere", "_parse_elsewhere"
+    assert CountingPool.names == [
+        *((read, f"articles/a0{number}.md") for number in range(1, 6)),
+        (read, "claims/test_article_more.csv"),
+        (read, "claims/test_second_article.csv"),
+        (parsed, "articles/a02.md"),
+        (parsed, "claims/test_second_article.csv"),
+        (read, "articles/a03.md"),
+        (read, "articles/a03.md"),
+        (parsed, "claims/test_article_more.csv"),
+        (parsed, "claims/test_second_article.csv"),
+    ]
     first, second = one_at_a_time[:2]
     assert len(first["articles"]) == 6
     failed = [row for row in second["file_loads"] if row[6] == "failed"]

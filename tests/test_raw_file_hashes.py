@@ -12,7 +12,7 @@ import pytest
 from conftest import write
 
 from dagster_project import inputs
-from dagster_project.ingest import paths
+from dagster_project.ingest import parse_pool, paths
 from dagster_project.ingest.loader import load_dataset, load_source_registry
 from dagster_project.ingest.registry import DATASETS, REGISTRY_FILE, data_files_on_disk
 from dagster_project.inputs import keep_raw_file_hashes, raw_file_hashes
@@ -98,9 +98,14 @@ def test_kept_hashes_that_cannot_be_read_are_ignored(raw_dir, tmp_path, monkeypa
     assert sorted(read) == sorted(os.path.basename(f) for f in expected)
 
 
-def test_a_load_keeps_the_hashes_of_the_files_it_read(raw_dir, tmp_path, monkeypatch):
-    """A full refresh has no plan that hashes the files; its loads read them all, and what they
-    hashed is kept, so the refresh after it reads none of them again."""
+@pytest.mark.parametrize("workers", [False, True])
+def test_a_load_keeps_the_hashes_of_the_files_it_read(raw_dir, tmp_path, monkeypatch, workers):
+    """A full refresh has no plan that hashes the files; its loads read them all (or their
+    worker processes do), and what they hashed is kept, so the refresh after it reads none of
+    them again."""
+    if workers:  # every file after the first of a dataset read by a worker
+        monkeypatch.setattr(parse_pool, "START_AFTER", 1)
+        monkeypatch.setattr(parse_pool, "worker_count", lambda: 2)
     new_process(monkeypatch)
     age(raw_dir)
     settings = Settings(raw_dir=raw_dir, home=tmp_path / "home")

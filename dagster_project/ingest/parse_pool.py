@@ -42,6 +42,10 @@ class ParsePool:
         """Files whose results may wait to be taken: none while everything is parsed here."""
         return self.workers * AHEAD_PER_WORKER if self.executor else 0
 
+    def takes_next(self) -> bool:
+        """Whether the next submit goes to a worker."""
+        return self.enabled and self.wanted >= START_AFTER
+
     def submit(self, function: Callable, *arguments: object) -> Future | None:
         """`function(*arguments)` in a worker, or None when the caller is to parse here."""
         self.wanted += 1

@@ -117,15 +117,25 @@ class RawDir:
         """read, with the SHA-256 of the bytes read, remembered as hash_raw_file remembers its
         hashes: a load reads every file it parses, and the next refresh need not read it again
         to plan."""
+        read = self.read_hash_and_state(relative)
+        if read is None:
+            return None
+        data, digest, state = read
+        if state is not None:
+            remember_hash(self.path / relative, state, digest)
+        return data, digest
+
+    def read_hash_and_state(self, relative: str) -> tuple[bytes, str, FileState | None] | None:
+        """read, with the SHA-256 of the bytes read and what the file system said of the file
+        before (None if that changed while it was read): for remember_hash, in the process that
+        keeps the hashes when this one is a worker."""
         path = self._inside(relative)
         if not path.is_file():
             return None
         before = _stat_key(path)
         data = path.read_bytes()
         digest = hashlib.sha256(data).hexdigest()
-        if _stat_key(path) == before:
-            _remember(path, before, digest)
-        return data, digest
+        return data, digest, before if _stat_key(path) == before else None
 
 
 # The raw files hashed, with what the file system said of each just before: (device, inode,
@@ -154,6 +164,10 @@ def sha256_of(path: str | os.PathLike) -> str:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
+# What the file system says of a file: (device, inode, size, modification and change time).
+FileState = tuple[int, ...]
+
+
 def _stat_key(path: str | os.PathLike) -> tuple[int, ...]:
     # The change time is in the key: a writer can set a file's modification time back (touch,
     # rsync, archive tools) but not its change time.
@@ -180,6 +194,11 @@ def hash_raw_file(path: str | os.PathLike) -> str:
     if _stat_key(path) == before:
         _remember(path, before, digest)
     return digest
+
+
+def remember_hash(path: str | os.PathLike, before: FileState, digest: str) -> None:
+    """Remember `digest` for `path`, which the file system said `before` of as it was read."""
+    _remember(path, before, digest)
 
 
 def _remember(path: str | os.PathLike, before: tuple[int, ...], digest: str) -> None:
