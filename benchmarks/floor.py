@@ -211,6 +211,47 @@ def run_load_floor(raw_dir: Path, work_dir: Path) -> LoadFloor:
     return LoadFloor(seconds, files, rows)
 
 
+@dataclass
+class PublishFloor:
+    seconds: float  # the marts file copied, and every mart written as Parquet
+    marts: int
+    parquet_bytes: int
+
+
+def run_publish_floor(marts: Path, work_dir: Path) -> PublishFloor:
+    """The least publishing the same marts costs: a copy of the marts file (the snapshot BI
+    tools open is that file and a few small tables) and one Parquet file per mart (zstd, rows
+    in no particular order, as the export writes them), with the loaders' threads and memory
+    bound. No build history, comments, parts, fingerprints, Postgres or report."""
+    from dagster_project.settings import load_settings
+
+    if work_dir.exists():
+        shutil.rmtree(work_dir)
+    work_dir.mkdir(parents=True)
+    started = time.monotonic()
+    copy = work_dir / marts.name
+    shutil.copyfile(marts, copy)
+    with duckdb.connect(config=load_settings().duckdb_config) as connection:
+        connection.execute("set preserve_insertion_order = false")
+        connection.execute(f"attach '{copy}' as published (read_only)")
+        tables = [
+            name
+            for (name,) in connection.execute(
+                "select table_name from information_schema.tables where table_catalog ="
+                " 'published' and table_schema = 'marts' and table_type = 'BASE TABLE'"
+            ).fetchall()
+        ]
+        for name in tables:
+            target = str(work_dir / f"{name}.parquet").replace("'", "''")
+            connection.execute(
+                f"copy published.marts.\"{name}\" to '{target}' (format parquet, compression zstd)"
+            )
+    seconds = time.monotonic() - started
+    written = sum(path.stat().st_size for path in work_dir.glob("*.parquet"))
+    shutil.rmtree(work_dir)
+    return PublishFloor(seconds, len(tables), written)
+
+
 def _rounded(column: str, data_type: str) -> str:
     """A column for comparison: doubles to 12 significant digits, anything else as it is."""
     quoted = f'"{column}"'

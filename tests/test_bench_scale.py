@@ -163,6 +163,23 @@ def test_load_floor_reads_every_listed_csv_file(tiny_raw: Path, tmp_path: Path) 
     assert result.seconds > 0 and not (tmp_path / "load_floor" / "load_floor.duckdb").exists()
 
 
+def test_publish_floor_writes_every_mart_as_parquet(
+    tiny_refresh: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """The publish floor copies the pipeline's marts file and writes each mart to Parquet."""
+    _, home = tiny_refresh
+    marts = home / "alcap_marts.duckdb"
+    with duckdb.connect(str(marts), read_only=True) as connection:
+        (count,) = connection.execute(
+            "select count(*) from information_schema.tables where table_schema = 'marts'"
+            " and table_type = 'BASE TABLE'"
+        ).fetchone()
+    result = floor.run_publish_floor(marts, tmp_path / "publish_floor")
+    assert count > 5 and result.marts == count
+    assert result.parquet_bytes > 0 and result.seconds > 0
+    assert not (tmp_path / "publish_floor").exists()
+
+
 def test_a_one_file_refresh_equals_a_full_rebuild(
     tiny_raw: Path, tiny_refresh: tuple[Path, Path], tmp_path: Path
 ) -> None:
