@@ -599,7 +599,7 @@ class _DatasetLoader:
         for parsed, batch_rejections in batches:
             rejections.extend(batch_rejections)
             for table, frame in parsed.items():
-                if table == self.claims_table:
+                if table == self.claims_table and self.can_carry:  # else nothing asks
                     loaded_ids.append(frame["claim_id"])
                 self.writer.add(table, frame)
         if loaded_ids:
