@@ -207,6 +207,30 @@ def test_a_worker_runs_in_another_process():
         pool.close()
 
 
+def _square_or_fail(number: int) -> int:
+    if number == 4:
+        raise ValueError("four")
+    return number * number
+
+
+def test_calls_gathered_into_tasks_each_get_their_own_result():
+    """per_task calls go to a worker as one task; a call's result (or its error) is its own,
+    and asking for one still gathering sends its task."""
+    pool = parse_pool.ParsePool(True, workers=2, per_task=3)
+    try:
+        for _ in range(parse_pool.START_AFTER):
+            assert pool.submit(os.getpid) is None
+        futures = [pool.submit(_square_or_fail, number) for number in range(7)]
+        assert len(pool.gathering) == 1  # 7 = two tasks of 3 sent, one call gathering
+        assert futures[6].result(timeout=60) == 36 and not pool.gathering
+        assert [f.result() for f in futures[:4]] == [0, 1, 4, 9]
+        with pytest.raises(ValueError, match="four"):
+            futures[4].result()
+        assert futures[5].result() == 25
+    finally:
+        pool.close()
+
+
 def test_a_load_failing_half_way_leaves_the_tables_as_they_were(raw_dir, connection, monkeypatch):
     first_load(raw_dir)
     load_source_registry(connection, raw_dir)

@@ -73,6 +73,8 @@ DATASET_TABLES = {
 # (extraction is pure Python) and claims files (whether a claim id repeats an earlier file's
 # is decided once they are all written, repeated_ids.py). Series files are few and small.
 PARALLEL_DATASETS = {"articles", "article_claims", "point_statistics"}
+# Articles handed to a worker in one task (parse_pool.py): one is about 0.6 ms of work.
+ARTICLES_PER_TASK = 16
 # A claims file larger than this is parsed in the loader's process, a batch at a time.
 POOLED_CLAIMS_BYTES = 16_000_000
 REJECTED_ROWS_DDL = """
@@ -466,7 +468,8 @@ class _DatasetLoader:
         """Every file, in order. A file is read and carried over, parsed here or submitted to
         worker processes; what it loaded is recorded and written when its turn comes, in
         file order."""
-        self.pool = ParsePool(self.dataset in PARALLEL_DATASETS)
+        per_task = ARTICLES_PER_TASK if self.dataset == "articles" else 1
+        self.pool = ParsePool(self.dataset in PARALLEL_DATASETS, per_task=per_task)
         raw = RawDir(raw_dir)
         try:
             for file, source_ids in files:
