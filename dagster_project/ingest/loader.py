@@ -293,8 +293,7 @@ def _parse_elsewhere(
         batches, rejections, rows_read = _parse_file(data, file, dataset, sources)
         return list(batches), rejections, rows_read
     except FileError as error:
-        file_format = TEXT_FORMAT if dataset == "articles" else sources[0]["format"]
-        return FailedElsewhere(str(error), _rows_in_failed_file(file_format, data))
+        return FailedElsewhere(str(error), _rows_in_failed_file(_format(dataset, sources), data))
 
 
 @dataclass
@@ -313,19 +312,21 @@ def _read_and_parse_elsewhere(
 ) -> ReadElsewhere:
     """A file the load parses whatever its hash, read in a worker: its bytes never pass
     through the loader's process (1.7 GB at scale 100, read, hashed and sent on there)."""
-    file_format = TEXT_FORMAT if dataset == "articles" else sources[0]["format"]
+    unread = _rows_in_failed_file(_format(dataset, sources), b"")  # an article counts one
     try:
         read = RawDir(Path(raw_dir)).read_hash_and_state(file)
     except PathError as error:
-        reason = f"{_entry(sources[0])} {error}"
-        return ReadElsewhere(
-            None, None, FailedElsewhere(reason, _rows_in_failed_file(file_format, b""))
-        )
+        failed = FailedElsewhere(f"{_entry(sources[0])} {error}", unread)
+        return ReadElsewhere(None, None, failed)
     if read is None:
-        missing = FailedElsewhere("file not found", _rows_in_failed_file(file_format, b""))
-        return ReadElsewhere(None, None, missing)
+        return ReadElsewhere(None, None, FailedElsewhere("file not found", unread))
     data, digest, state = read
     return ReadElsewhere(digest, state, _parse_elsewhere(data, file, dataset, sources))
+
+
+def _format(dataset: str, sources: list[dict]) -> str:
+    """The format a dataset's file is read in."""
+    return TEXT_FORMAT if dataset == "articles" else sources[0]["format"]
 
 
 def _entry(source: dict) -> str:
@@ -519,7 +520,7 @@ class _DatasetLoader:
             self._drain()
             batches, rejections, rows_read = _parse_file(data, file, self.dataset, sources)
         except FileError as error:
-            count = _rows_in_failed_file(self._format(sources), data or b"")
+            count = _rows_in_failed_file(_format(self.dataset, sources), data or b"")
             digest = _sha256(data) if data is not None else None
             return partial(self._failed, file, digest, count, source_ids, error)
         del data  # a large file's bytes need not wait for its rows to be parsed and written
@@ -565,9 +566,6 @@ class _DatasetLoader:
         if self.dataset == "articles" or (self.claims_table and len(data) <= POOLED_CLAIMS_BYTES):
             return self.pool.submit(_parse_elsewhere, data, file, self.dataset, sources)
         return None
-
-    def _format(self, sources: list[dict]) -> str:
-        return TEXT_FORMAT if self.dataset == "articles" else sources[0]["format"]
 
     def _failed(
         self, file: str, digest: str | None, count: int, source_ids: list[str], error: FileError

@@ -5,7 +5,7 @@ machine has, so a load with many articles to parse hands them to worker processe
 would share one interpreter lock). The loader reads each file, decides whether it is carried
 over (or lets the worker read it), submits the rest a few files ahead and takes their results
 in file order, so the raw tables are the same as a load in one process. Claims files are parsed
-here too; which claim ids repeat an earlier file's is decided after (repeated_ids.py).
+in the workers too; which claim ids repeat an earlier file's is decided after (repeated_ids.py).
 
 Small files go `per_task` to a task: an article takes a worker about 0.6 ms, and one task per
 article spent as much again handing it over (the executor feeds its workers a task or two at a
