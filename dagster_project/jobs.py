@@ -23,9 +23,23 @@ DAGSTER_YAML = """\
 # Nothing is reported to anyone, and run history stays here, in this folder.
 telemetry:
   enabled: false
-storage:
-  sqlite:
-    base_dir: {home}/storage
+# Dagster's SQLite files and folders, as `storage: sqlite` lays them out under storage/; the
+# event log keeps a connection per file (dagster_project/run_history.py).
+run_storage:
+  module: dagster._core.storage.runs
+  class: SqliteRunStorage
+  config:
+    base_dir: {home}/storage/history/
+event_log_storage:
+  module: dagster_project.run_history
+  class: KeptSqliteEventLogStorage
+  config:
+    base_dir: {home}/storage/history/runs/
+schedule_storage:
+  module: dagster._core.storage.schedules
+  class: SqliteScheduleStorage
+  config:
+    base_dir: {home}/storage/schedules
 # Runs the daemon starts (schedule, sensor) wait in a queue and run one at a time: one writer.
 run_coordinator:
   module: dagster._core.run_coordinator

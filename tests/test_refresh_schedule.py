@@ -147,10 +147,12 @@ def test_the_instance_keeps_history_under_alcap_home_one_run_at_a_time(tmp_path)
     write_dagster_yaml(settings)
     config = yaml.safe_load((settings.dagster_home / "dagster.yaml").read_text(encoding="utf-8"))
     assert config["telemetry"] == {"enabled": False}
-    assert config["storage"]["sqlite"]["base_dir"].startswith(str(settings.home))
+    for storage in ("run_storage", "event_log_storage", "schedule_storage"):
+        assert config[storage]["config"]["base_dir"].startswith(str(settings.dagster_home))
     assert config["run_coordinator"]["config"] == {"max_concurrent_runs": 1}
     with dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance:
         assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"
+        assert type(instance.event_log_storage).__name__ == "KeptSqliteEventLogStorage"
         assert Path(instance.root_directory) == settings.dagster_home
 
 
