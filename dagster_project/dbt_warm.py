@@ -141,9 +141,11 @@ def run_dbt(arguments: list[str]) -> int:
     first (dbt_scheduling.py); its exit code."""
     from dbt.cli.main import cli
 
-    from dagster_project.dbt_scheduling import schedule_critical_path_first
+    from dagster_project import dbt_scheduling
+    from dagster_project.settings import alcap_home
 
-    schedule_critical_path_first()
+    times = alcap_home() / dbt_scheduling.NODE_SECONDS_FILE
+    measured = dbt_scheduling.schedule_critical_path_first(dbt_scheduling.read_node_seconds(times))
     sys.argv = [DBT_EXECUTABLE, *arguments]  # what dbt's own sys.argv[0] would be
     try:
         result = cli(prog_name="dbt")
@@ -152,6 +154,9 @@ def run_dbt(arguments: list[str]) -> int:
         return exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
     except KeyboardInterrupt:
         return 130
+    finally:
+        with contextlib.suppress(OSError):
+            dbt_scheduling.keep_node_seconds(times, measured or {})
 
 
 def run_exit_handlers() -> None:

@@ -113,12 +113,15 @@ def read_postgres_url() -> str | None:
     return lines[0].strip() if lines else None
 
 
+def alcap_home() -> Path:
+    return Path(os.environ.get("ALCAP_HOME", PROJECT_ROOT / ".alcap")).resolve()
+
+
 def load_settings() -> Settings:
     raw_dir = Path(os.environ.get("ALCAP_RAW_DIR", PROJECT_ROOT / "raw")).resolve()
-    home = Path(os.environ.get("ALCAP_HOME", PROJECT_ROOT / ".alcap")).resolve()
     return Settings(
         raw_dir=raw_dir,
-        home=home,
+        home=alcap_home(),
         postgres_url=read_postgres_url(),
         postgres_schema=os.environ.get("ALCAP_POSTGRES_SCHEMA", "alcap"),
         postgres_reader_role=os.environ.get("ALCAP_POSTGRES_READER_ROLE", "alcap_reader"),
