@@ -52,7 +52,7 @@ def environment(project_dir: Path, home: Path, raw_dir: Path) -> dict[str, str]:
 
 def alcap_command(*arguments: str) -> list[str]:
     """`alcap …` through the virtualenv's Python, so PYTHONPATH decides which project runs."""
-    code = "import sys; from dagster_project.cli import main; sys.exit(main())"
+    code = "from dagster_project.cli import run; run()"
     return [sys.executable, "-c", code, *arguments]
 
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 from dagster_project.cli import main as alcap_main
 from dagster_project.extract import OUTPUT_FIELDS
@@ -77,3 +80,31 @@ def test_warnings_go_to_stderr(tmp_path, capsys):
     assert captured.out == ""
     assert f"warning: {path}: no front-matter header" in captured.err
     assert f"warning: {path}: no figures found" in captured.err
+
+
+def test_the_alcap_executable_prints_all_and_exits_with_the_commands_code(tmp_path):
+    """`alcap` exits without tearing the interpreter down (cli.run): its output is complete,
+    piped or not, and its exit code is the command's."""
+    path = tmp_path / "cable.md"
+    path.write_text(ARTICLE * 200, encoding="utf-8")  # more output than a pipe's buffer
+    stream = io.StringIO()
+    assert run_extract(str(path), "jsonl", stream) == 0
+    expected = stream.getvalue()
+    executable = Path(sys.executable).parent / "alcap"
+    done = subprocess.run(
+        [str(executable), "extract", str(path), "--format", "jsonl"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert (done.returncode, done.stdout) == (0, expected)
+    assert len(done.stdout.splitlines()) == 600
+    missing = subprocess.run(
+        [str(executable), "extract", str(tmp_path / "no-such.md")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert missing.returncode != 0 and missing.stderr
