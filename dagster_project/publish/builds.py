@@ -2,7 +2,15 @@
 
 meta.builds has one row per build (the newest is `order by finished_at desc limit 1`);
 meta.build_files holds the SHA-256 of every raw file the build read, meta.build_tables the row
-count of every published table. The history is carried over from the previous snapshot.
+count of every published table. The history is that of the previous snapshot at the same path.
+
+It grows with every build (22,515 file rows a build at benchmark scale 100), so it is not
+copied from the previous snapshot at each publication, which cost 1 s of every publication
+after 46 builds: the marts file, which the snapshot starts as a byte copy of, keeps the meta
+tables too (dbt leaves schema meta alone). Before the copy, keep_history makes them the
+previous snapshot's history (usually they are already: each publication appends its build's
+rows to both); only a marts file that lacks some of those builds (a new one, or one last
+published elsewhere) has the history copied into it again.
 """
 
 from __future__ import annotations
@@ -159,27 +167,76 @@ def add_meta_keys(connection: duckdb.DuckDBPyConnection, target: str) -> None:
         connection.execute(f'alter table "{target}".meta.{name} add primary key ({", ".join(key)})')
 
 
-def copy_history(connection: duckdb.DuckDBPyConnection, target: str, previous: Path) -> None:
-    """Append the builds recorded in the previous snapshot, if it has any."""
-    if not previous.exists():
-        return
-    connection.execute(f"attach '{previous}' as serving_previous (read_only)")
+def _column_names(definition: str) -> list[str]:
+    return [line.split()[0] for line in definition.strip().splitlines()]
+
+
+def _meta_columns(connection: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, list[str]]:
+    """The columns of each table in `catalog`'s schema meta, in order."""
+    found: dict[str, list[str]] = {}
+    for name, column in connection.execute(
+        "select table_name, column_name from duckdb_columns()"
+        " where database_name = ? and schema_name = 'meta' order by table_name, column_index",
+        [catalog],
+    ).fetchall():
+        found.setdefault(name, []).append(column)
+    return found
+
+
+def _build_ids(connection: duckdb.DuckDBPyConnection, catalog: str) -> set[str]:
+    if "builds" not in _meta_columns(connection, catalog):
+        return set()
+    rows = connection.execute(f'select build_id from "{catalog}".meta.builds').fetchall()
+    return {build_id for (build_id,) in rows}
+
+
+def keep_history(connection: duckdb.DuckDBPyConnection, target: str, previous: Path) -> str:
+    """Make the meta tables of the attached `target` hold the history of the snapshot at
+    `previous` (none if there is none): as they are when they hold all its builds (the rows of
+    any other build, from a publication that failed or went elsewhere, deleted); copied from it
+    otherwise, and when their columns are not this code's. Returns "kept" or "copied"."""
+    attached = previous.exists()
+    if attached:
+        connection.execute(f"attach '{previous}' as serving_previous (read_only)")
     try:
-        found = {
-            name
-            for (name,) in connection.execute(
-                "select table_name from duckdb_tables()"
-                " where database_name = 'serving_previous' and schema_name = 'meta'"
-            ).fetchall()
-        }
-        for name in META_TABLES:
-            if name in found:
-                connection.execute(
-                    f'insert into "{target}".meta.{name} by name'
-                    f" select * from serving_previous.meta.{name}"
-                )
+        published = _build_ids(connection, "serving_previous") if attached else set()
+        expected = {name: _column_names(columns) for name, (columns, *_) in META_TABLES.items()}
+        if _meta_columns(connection, target) == expected:
+            held = _build_ids(connection, target)
+            if published <= held:
+                others = sorted(held - published)
+                for name in META_TABLES if others else ():
+                    connection.execute(
+                        f'delete from "{target}".meta.{name} where build_id in'
+                        f" (select unnest(?::varchar[]))",
+                        [others],
+                    )
+                return "kept"
+        connection.execute(f'drop schema if exists "{target}".meta cascade')
+        create_meta_tables(connection, target)
+        if attached:
+            found = _meta_columns(connection, "serving_previous")
+            for name in META_TABLES:
+                if name in found:
+                    connection.execute(
+                        f'insert into "{target}".meta.{name} by name'
+                        f" select * from serving_previous.meta.{name}"
+                    )
+        add_meta_keys(connection, target)
+        return "copied"
     finally:
-        connection.execute("detach serving_previous")
+        if attached:
+            connection.execute("detach serving_previous")
+
+
+def append_build(connection: duckdb.DuckDBPyConnection, source: str, target: str, build_id: str):
+    """Add build `build_id`'s rows of every meta table of `source` to those of `target`."""
+    for name in META_TABLES:
+        connection.execute(
+            f'insert into "{target}".meta.{name}'
+            f' select * from "{source}".meta.{name} where build_id = ?',
+            [build_id],
+        )
 
 
 def record_build(
@@ -191,9 +248,8 @@ def record_build(
     manifest_path: Path | None,
     storage_version: str,
 ) -> Build:
-    """Write meta.* into the snapshot being built: the history so far plus this build."""
-    create_meta_tables(connection, target)
-    copy_history(connection, target, previous_snapshot)
+    """Add this build to the meta tables of the snapshot being built, which hold the history
+    so far (keep_history, before it was copied from the marts file)."""
     table_rows = {
         f"{schema}.{name}": connection.execute(
             f'select count(*) from "{target}"."{schema}"."{name}"'
@@ -240,7 +296,6 @@ def record_build(
         [[build.build_id, *name.split(".", 1), rows] for name, rows in table_rows.items()],
     )
     figure_changes.record_changes(connection, target, previous_snapshot, build.build_id)
-    add_meta_keys(connection, target)
     return build
 
 

@@ -173,6 +173,14 @@ def publish_snapshot(
                 tables = read_tables(connection, BUILDING)
                 fingerprints.measure(connection, BUILDING, tables, measured)
                 fingerprints.save(connection, state, build.build_id, fingerprint_setup())
+                # The marts file holds the history as the new snapshot will (builds.py); if this
+                # publication fails after all, the next one deletes the build from it.
+                attach_marts(connection, marts)
+                try:
+                    builds.append_build(connection, BUILDING, MARTS_CATALOG, build.build_id)
+                finally:
+                    connection.execute(f"detach {MARTS_CATALOG}")
+                    connection.execute("reset search_path")
     except BaseException:
         for leftover in leftovers:
             leftover.unlink(missing_ok=True)
@@ -203,6 +211,7 @@ def copy_and_measure_marts(
         raise FileNotFoundError(f"{marts} does not exist: dbt has not built the marts yet")
     attach_marts(connection, marts)
     try:
+        builds.keep_history(connection, MARTS_CATALOG, snapshot)
         connection.execute(f"checkpoint {MARTS_CATALOG}")
         marts_tables = [
             table
@@ -221,9 +230,9 @@ def copy_and_measure_marts(
 
 
 def keep_published_marts(connection: duckdb.DuckDBPyConnection, manifest_path: Path | None) -> None:
-    """Drop from the copy whatever is not a mart of this project: tables of models since removed
-    (dbt never drops them), dbt's temporary tables left by an interrupted run, and any view
-    (it would name the warehouse, which readers do not have)."""
+    """Drop from the copy whatever is not a mart of this project or the build history: tables
+    of models since removed (dbt never drops them), dbt's temporary tables left by an
+    interrupted run, and any view (it would name the warehouse, which readers do not have)."""
     models = mart_models(manifest_path)
     for schema, name, kind in connection.execute(
         "select schema_name, table_name, 'table' from duckdb_tables() where database_name = ?"
@@ -233,6 +242,8 @@ def keep_published_marts(connection: duckdb.DuckDBPyConnection, manifest_path: P
     ).fetchall():
         is_mart = schema == MARTS_SCHEMA and kind == "table" and "__dbt_" not in name
         if is_mart and (models is None or name in models):
+            continue
+        if schema == "meta" and kind == "table" and name in builds.META_TABLES:
             continue
         connection.execute(f"drop {kind} {quote(BUILDING)}.{quote(schema)}.{quote(name)}")
 
