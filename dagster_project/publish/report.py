@@ -79,15 +79,15 @@ from marts.dim_sources order by trust_rank desc, source_id
 # The widest spreads first, from each group's lowest and highest value alone (a group whose
 # values differ has min < max), and only those few groups' claims listed: listing every
 # group's values of 10 M claims took 40 s and 8 GB at scale 100. Only groups of two claims or
-# more (those with a claim ranked 2) can spread: at scale 100 that is a third of the claims,
-# and the query took 0.7-0.8 s instead of 1.6-2.8 s.
+# more can spread, and every claim of those says so: its selection_rule is not 'only claim'
+# (macros/claim_ranking_deciding_step.sql). At scale 100 that is a third of the claims: the
+# query took 1.6-2.8 s over all of them, 0.7-0.8 s finding the groups with a claim ranked 2,
+# 0.26 s by the rule.
 SPREAD_SQL = """
 with widest as (
     select claim_group_id
     from marts.fct_claims
-    where
-        value_normalised > 0
-        and claim_group_id in (select claim_group_id from marts.fct_claims where claim_rank = 2)
+    where value_normalised > 0 and selection_rule <> 'only claim'
     group by claim_group_id
     having min(value_normalised) < max(value_normalised)
     order by max(value_normalised) / min(value_normalised) desc, claim_group_id
@@ -107,7 +107,10 @@ select
     list(distinct source_id order by source_id) as source_ids,
     count(distinct source_id) as sources_count
 from marts.fct_claims
-where value_normalised > 0 and claim_group_id in (select claim_group_id from widest)
+where
+    value_normalised > 0
+    and selection_rule <> 'only claim'
+    and claim_group_id in (select claim_group_id from widest)
 group by claim_group_id
 order by spread_ratio desc, claim_group_id
 """
