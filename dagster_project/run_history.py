@@ -12,7 +12,6 @@ their tables are Dagster's own, so a home written by either class reads with the
 from __future__ import annotations
 
 import contextlib
-import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 
@@ -39,8 +38,7 @@ class KeptSqliteEventLogStorage(SqliteEventLogStorage):
     """SqliteEventLogStorage with an engine kept per database (run shards and the index)."""
 
     def __init__(self, base_dir: str, inst_data=None):
-        self._engines: OrderedDict[str, Engine] = OrderedDict()
-        self._engines_lock = threading.Lock()
+        self._engines: OrderedDict[str, Engine] = OrderedDict()  # used under self._db_lock
         self._tables_found: set[str] = set()
         super().__init__(base_dir, inst_data)
 
@@ -49,23 +47,23 @@ class KeptSqliteEventLogStorage(SqliteEventLogStorage):
         return cls(inst_data=inst_data, **config_value)  # the parent names its own class
 
     def _engine(self, shard: str) -> Engine:
-        with self._engines_lock:
-            engine = self._engines.get(shard)
-            if engine is not None:
-                self._engines.move_to_end(shard)
-                return engine
-            engine = create_engine(
-                self.conn_string_for_shard(shard),
-                poolclass=QueuePool,
-                pool_size=1,
-                connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
-            )
-            sqlalchemy_event.listen(engine, "connect", _commit_at_checkpoint)
-            self._engines[shard] = engine
-            runs = [name for name in self._engines if name != INDEX_SHARD_NAME]
-            for old in runs[:-KEPT_RUN_DATABASES]:
-                self._engines.pop(old).dispose()
+        """The shard's engine, made on first use (the caller holds self._db_lock)."""
+        engine = self._engines.get(shard)
+        if engine is not None:
+            self._engines.move_to_end(shard)
             return engine
+        engine = create_engine(
+            self.conn_string_for_shard(shard),
+            poolclass=QueuePool,
+            pool_size=1,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
+        )
+        sqlalchemy_event.listen(engine, "connect", _commit_at_checkpoint)
+        self._engines[shard] = engine
+        runs = [name for name in self._engines if name != INDEX_SHARD_NAME]
+        for old in runs[:-KEPT_RUN_DATABASES]:
+            self._engines.pop(old).dispose()
+        return engine
 
     @contextlib.contextmanager
     def _connect(self, shard: str) -> Iterator[Connection]:
@@ -84,7 +82,7 @@ class KeptSqliteEventLogStorage(SqliteEventLogStorage):
         return table_name in self._tables_found
 
     def _dispose_engines(self) -> None:
-        with self._engines_lock:
+        with self._db_lock:
             while self._engines:
                 self._engines.popitem()[1].dispose()
 

@@ -45,6 +45,9 @@ def test_runs_stored_through_kept_connections_read_back_by_dagsters_own_class(tm
         # the index and the newest run databases keep their engines, older ones are closed
         kept = [shard for shard in storage._engines if shard != "index"]
         assert kept == run_ids[-run_history.KEPT_RUN_DATABASES :]
+        with storage.index_connection() as connection:  # WAL, synced at checkpoints
+            assert connection.exec_driver_sql("pragma journal_mode").scalar() == "wal"
+            assert connection.exec_driver_sql("pragma synchronous").scalar() == 1  # NORMAL
         newest = instance.get_latest_materialization_event(dg.AssetKey("small_figure"))
         assert newest is not None and newest.run_id == run_ids[-1]
         check = instance.event_log_storage.get_latest_asset_check_execution_by_key(

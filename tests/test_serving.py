@@ -258,6 +258,18 @@ def test_history_is_kept_and_readers_keep_their_build(home_copy):
             "select build_id from meta.builds order by finished_at"
         ).fetchall()
         assert history == [(first,), (second.build_id,), (third.build_id,)]
+        # The marts file holds the same history, so the next publication copies none of it
+        # (publish/builds.py: keep_history finds it there).
+        database.execute(f"attach '{home_copy / 'alcap_marts.duckdb'}' as built (read_only)")
+        kept = database.execute(
+            "select build_id from built.meta.builds order by finished_at"
+        ).fetchall()
+        assert kept == history
+        assert (
+            database.execute("select count(*) from built.meta.build_files").fetchone()
+            == database.execute("select count(*) from meta.build_files").fetchone()
+        )
+        database.execute("detach built")
         files_per_build = database.execute(
             "select count(distinct file) from meta.build_files group by build_id"
         ).fetchall()

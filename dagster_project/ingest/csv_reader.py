@@ -98,8 +98,9 @@ def _read_natively(data: bytes, expected_columns: list[str] | None) -> CsvRecord
     # The common line: plain CSV with the header's number of fields (checked by one regex;
     # in a file without a quote, by counting commas, which is the same and cheaper).
     unquoted = b'"' not in data
-    fields = text.str.count_matches(",", literal=True) == count - 1
-    if not unquoted:
+    if unquoted:
+        fields = text.str.count_matches(",", literal=True) == count - 1
+    else:
         fields = text.str.contains(rf"^{_FIELD}(?:,{_FIELD}){{{count - 1}}}$")
     body = body.with_columns(native=fields & (text.str.len_bytes() <= csv.field_size_limit()))
     del lines

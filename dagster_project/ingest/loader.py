@@ -556,11 +556,9 @@ class _DatasetLoader:
         read = future.result()
         if read.state is not None:
             remember_hash(raw.path / file, read.state, read.digest)
-        if isinstance(read.outcome, FailedElsewhere):
-            ids = [s["source_id"] for s in sources]
-            self._failed(file, read.digest, read.outcome.rows, ids, FileError(read.outcome.reason))
-            return
-        self._write(file, read.digest, parse_key(read.digest, sources), *read.outcome)
+        # No digest: the file could not be read, and a failed file has no parse key.
+        key = parse_key(read.digest, sources) if read.digest is not None else ""
+        self._take_outcome(read.outcome, file, read.digest, key, sources)
 
     def _submit(self, data: bytes, file: str, sources: list[dict]) -> Future | None:
         if self.dataset == "articles" or (self.claims_table and len(data) <= POOLED_CLAIMS_BYTES):
@@ -576,7 +574,16 @@ class _DatasetLoader:
 
     def _take(self, future: Future, file: str, digest: str, key: str, sources: list[dict]) -> None:
         """A file parsed by a worker, or the reason it failed there."""
-        outcome = future.result()
+        self._take_outcome(future.result(), file, digest, key, sources)
+
+    def _take_outcome(
+        self,
+        outcome: tuple[list, list[Rejection], int] | FailedElsewhere,
+        file: str,
+        digest: str | None,
+        key: str,
+        sources: list[dict],
+    ) -> None:
         if isinstance(outcome, FailedElsewhere):
             error = FileError(outcome.reason)
             self._failed(file, digest, outcome.rows, [s["source_id"] for s in sources], error)

@@ -192,16 +192,13 @@ def hash_raw_file(path: str | os.PathLike) -> str:
     before = _stat_key(path)
     digest = sha256_of(path)
     if _stat_key(path) == before:
-        _remember(path, before, digest)
+        remember_hash(path, before, digest)
     return digest
 
 
 def remember_hash(path: str | os.PathLike, before: FileState, digest: str) -> None:
-    """Remember `digest` for `path`, which the file system said `before` of as it was read."""
-    _remember(path, before, digest)
-
-
-def _remember(path: str | os.PathLike, before: tuple[int, ...], digest: str) -> None:
+    """Remember `digest` for `path`, which the file system said `before` of as it was read
+    (not a file changed moments ago: it may change again within the clock's resolution)."""
     global _unsaved
     if max(before[3], before[4]) < time.time_ns() - RECENT_NS:
         _HASHED[os.fspath(path)] = (before, digest)

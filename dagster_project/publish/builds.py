@@ -229,7 +229,9 @@ def keep_history(connection: duckdb.DuckDBPyConnection, target: str, previous: P
             connection.execute("detach serving_previous")
 
 
-def append_build(connection: duckdb.DuckDBPyConnection, source: str, target: str, build_id: str):
+def append_build(
+    connection: duckdb.DuckDBPyConnection, source: str, target: str, build_id: str
+) -> None:
     """Add build `build_id`'s rows of every meta table of `source` to those of `target`."""
     for name in META_TABLES:
         connection.execute(

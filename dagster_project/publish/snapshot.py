@@ -175,12 +175,8 @@ def publish_snapshot(
                 fingerprints.save(connection, state, build.build_id, fingerprint_setup())
                 # The marts file holds the history as the new snapshot will (builds.py); if this
                 # publication fails after all, the next one deletes the build from it.
-                attach_marts(connection, marts)
-                try:
+                with marts_attached(connection, marts):
                     builds.append_build(connection, BUILDING, MARTS_CATALOG, build.build_id)
-                finally:
-                    connection.execute(f"detach {MARTS_CATALOG}")
-                    connection.execute("reset search_path")
     except BaseException:
         for leftover in leftovers:
             leftover.unlink(missing_ok=True)
@@ -209,8 +205,7 @@ def copy_and_measure_marts(
     for a new file) and the fingerprints, for fingerprints.measure."""
     if not marts.exists():
         raise FileNotFoundError(f"{marts} does not exist: dbt has not built the marts yet")
-    attach_marts(connection, marts)
-    try:
+    with marts_attached(connection, marts):
         builds.keep_history(connection, MARTS_CATALOG, snapshot)
         connection.execute(f"checkpoint {MARTS_CATALOG}")
         marts_tables = [
@@ -224,9 +219,6 @@ def copy_and_measure_marts(
             )
             written = spare.copy_file(marts, building, snapshot)
             return written, measured.result()
-    finally:
-        connection.execute(f"detach {MARTS_CATALOG}")
-        connection.execute("reset search_path")
 
 
 def keep_published_marts(connection: duckdb.DuckDBPyConnection, manifest_path: Path | None) -> None:
@@ -288,6 +280,17 @@ def attached(connection: duckdb.DuckDBPyConnection, building: Path) -> Iterator[
         yield
     finally:
         connection.execute(f"detach {BUILDING}")
+
+
+@contextlib.contextmanager
+def marts_attached(connection: duckdb.DuckDBPyConnection, marts: Path) -> Iterator[None]:
+    """The marts file, attached as MARTS_CATALOG (read-write) while the block runs."""
+    attach_marts(connection, marts)
+    try:
+        yield
+    finally:
+        connection.execute(f"detach {MARTS_CATALOG}")
+        connection.execute("reset search_path")
 
 
 def record_build(
