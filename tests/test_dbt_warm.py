@@ -180,3 +180,29 @@ def test_a_dbt_run_frees_the_warehouse_before_its_process_ends(tmp_path):
     finally:
         process.stdin.close()
         process.wait(timeout=60)
+
+
+LOCKS_SEEN = """
+import sys, duckdb
+from dagster_project.dbt_warm import holds_file_locks
+seen = [holds_file_locks()]
+connection = duckdb.connect(sys.argv[1])
+seen.append(holds_file_locks())
+connection.close()
+seen.append(holds_file_locks())
+print(seen)
+"""
+
+
+def test_the_lock_table_shows_the_databases_this_process_has_open(tmp_path):
+    """run_exit_handlers collects garbage only while this process still locks a file (a fresh
+    process: a test worker may have databases of other tests open)."""
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    seen = subprocess.run(
+        [sys.executable, "-c", LOCKS_SEEN, str(tmp_path / "locked.duckdb")],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert seen.strip() == "[False, True, False]"

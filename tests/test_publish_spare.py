@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from dagster_project.marts_file import STORAGE_VERSION
 from dagster_project.publish import spare
 from dagster_project.publish.snapshot import publish_snapshot
 from dagster_project.settings import PROJECT_ROOT
@@ -53,6 +54,56 @@ def test_only_the_chunks_that_differ_are_written(tmp_path, monkeypatch, old, wri
     with open(target, "r+b", buffering=0) as file:
         assert spare.rewrite_differences(source, file) == written
     assert target.read_bytes() == source.read_bytes()
+
+
+def duckdb_file(path: Path, rows: int) -> None:
+    """A DuckDB file in the marts file's storage format with `rows` rows in one table."""
+    with duckdb.connect() as connection:
+        connection.execute(f"attach '{path}' as db (storage_version '{STORAGE_VERSION}')")
+        connection.execute(
+            f"create or replace table db.t as select range as id, md5(range::varchar) as text"
+            f" from range({rows})"
+        )
+
+
+def test_duckdb_files_are_compared_by_their_block_checksums(tmp_path):
+    source, target = tmp_path / "source.duckdb", tmp_path / "target.duckdb"
+    duckdb_file(source, 2_000_000)
+    shutil.copyfile(source, target)
+    with duckdb.connect(str(source)) as connection:  # a few blocks change, most do not
+        connection.execute("update t set text = 'changed' where id between 1000 and 1100")
+        connection.execute("insert into t select range, 'new' from range(5)")
+        connection.execute("checkpoint")
+    with open(source, "rb") as one, open(target, "rb") as other:
+        block = spare.block_size(one.fileno(), other.fileno())
+    assert block == 1 << 18
+    with open(target, "r+b", buffering=0) as file:
+        written = spare.rewrite_differences(source, file)
+    assert target.read_bytes() == source.read_bytes()
+    assert 0 < written < source.stat().st_size // 4
+    with duckdb.connect(str(target), read_only=True) as connection:
+        assert connection.execute("select count(*) from t where text = 'changed'").fetchone() == (
+            101,
+        )
+
+
+def test_a_file_that_is_not_duckdb_is_compared_byte_for_byte(tmp_path):
+    source, target = tmp_path / "source.duckdb", tmp_path / "target"
+    duckdb_file(source, 1000)
+    data = source.read_bytes()
+    # Not a DuckDB file (no magic), though every block starts with the source's checksum:
+    # only a comparison of every byte finds that the blocks' contents differ.
+    damaged = bytearray(len(data))
+    damaged[: spare.HEADER_BYTES] = data[: spare.HEADER_BYTES]
+    damaged[8:12] = b"XXXX"
+    for offset in range(spare.HEADER_BYTES, len(data), 1 << 18):
+        damaged[offset : offset + spare.CHECKSUM_BYTES] = data[offset : offset + 8]
+    target.write_bytes(bytes(damaged))
+    with open(source, "rb") as one, open(target, "rb") as other:
+        assert spare.block_size(one.fileno(), other.fileno()) is None
+    with open(target, "r+b", buffering=0) as file:
+        spare.rewrite_differences(source, file)
+    assert target.read_bytes() == data
 
 
 def test_the_previous_snapshot_is_rewritten_unless_a_reader_holds_it(home):

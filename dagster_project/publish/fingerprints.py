@@ -28,7 +28,7 @@ from dagster_project.publish.sql_text import literal, quote
 
 # Raise it when publication writes something else for the same warehouse rows (column
 # expressions, comments, keys, meta tables): fingerprints of older builds then no longer match.
-FORMAT = "3"
+FORMAT = "4"
 CURRENT = "publish_fingerprints"
 COLUMNS = """
     table_schema varchar not null,
@@ -83,13 +83,15 @@ def part_filter(table: Table, part: int) -> str:
 def parts_sql(catalog: str, table: Table) -> str:
     """One row per part of `table`, named as in COLUMNS (the hash sum is content_hash); a table
     without rows is one empty part, so every table has at least one."""
+    # hash(a, b, ...) combines the columns' hashes; hash(row(a, b, ...)) gave the same
+    # guarantee 30 % slower (it builds a struct per row first: fct_claims 0.96 -> 0.66 s).
     row = ", ".join(quote(column.name) for column in table.columns)
     source = f"{quote(catalog)}.{quote(table.schema)}.{quote(table.name)}"
     named = f"{literal(table.schema)} as table_schema, {literal(table.name)} as table_name"
     described = literal(definition(table))
     return (
         f"select {named}, {part_of(table)} as part, {described} as definition,"
-        f" count(*) as row_count, cast(sum(hash(row({row}))) as varchar) as content_hash"
+        f" count(*) as row_count, cast(sum(hash({row})) as varchar) as content_hash"
         f" from {source} group by all"
         f" union all select {named}, 0, {described}, 0, '0'"
         f" where not exists (select 1 from {source})"
