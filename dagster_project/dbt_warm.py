@@ -238,4 +238,8 @@ def run_warm(path: str, arguments: list[str]) -> int | None:
 
 
 if __name__ == "__main__":
-    sys.exit(serve())
+    code = serve()
+    # No interpreter teardown: after a command its exit handlers have run, and the client's
+    # reader saw the end of dbt's output only once this process was gone (some copy of the
+    # pipe outlives the standard streams): 0.3 s of every refresh at scale 100.
+    os._exit(code)
