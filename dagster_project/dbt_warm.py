@@ -98,6 +98,9 @@ def serve() -> int:
     import dbt.adapters.duckdb  # noqa: F401  (the adapter dbt will load: imported now too)
     import dbt.cli.main  # noqa: F401
 
+    # What dbt imported lives as long as this process: left out of the collector's full walks
+    # (heap.py), which took 0.2 s more of a one-file refresh's dbt run at scale 100.
+    gc.freeze()
     listener.settimeout(1.0)
     deadline = time.monotonic() + WAIT_SECONDS
     while True:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import dagster as dg
 
+from dagster_project import heap
 from dagster_project.settings import Settings
 
 if TYPE_CHECKING:
@@ -99,7 +100,8 @@ def run_job(
     from dagster_project.refresh_plan import describe, selected_keys
 
     started = time.monotonic()
-    defs = load_definitions(settings)
+    with heap.loading():
+        defs = load_definitions(settings)
     job = defs.resolve_job_def(name)
     graph = defs.resolve_asset_graph()
     keys = selected_keys(graph, plan) if plan else None

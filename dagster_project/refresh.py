@@ -9,6 +9,7 @@ import time
 
 import duckdb
 
+from dagster_project import heap
 from dagster_project.dbt_warm import warm_dbt
 from dagster_project.inputs import keep_raw_file_hashes
 from dagster_project.refresh_lock import RefreshLocked, refresh_lock
@@ -91,7 +92,8 @@ def refresh(settings: Settings, full: bool = False, verbose: bool = False) -> in
     started = time.monotonic()
     try:
         with refresh_lock(settings.home):
-            plan = full_plan("--full") if full else plan_of(settings)
+            with heap.loading():
+                plan = full_plan("--full") if full else plan_of(settings)
             if plan.unchanged_build:
                 print(
                     f"unchanged: raw files and project are those of build"
