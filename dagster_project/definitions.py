@@ -4,10 +4,10 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from dagster_project.assets.dbt import alcap_dbt_models
-from dagster_project.assets.postgres import serving_postgres
-from dagster_project.assets.publish import serving_parquet, serving_snapshot
+from dagster_project.assets.outputs import serving_outputs
+from dagster_project.assets.postgres import POSTGRES
+from dagster_project.assets.publish import serving_snapshot
 from dagster_project.assets.raw import RAW_GROUP, dataset_assets, load_audit, source_registry
-from dagster_project.assets.report import serving_report
 from dagster_project.dbt_project import dbt_resource
 from dagster_project.resources import AlcapPaths, PostgresTarget, RefreshLockResource
 from dagster_project.sensors import build_raw_files_sensor, build_schedule
@@ -29,7 +29,7 @@ ingest_job = dg.define_asset_job(
 )
 publish_postgres_job = dg.define_asset_job(
     "publish_postgres",
-    selection=dg.AssetSelection.assets(serving_postgres),
+    selection=dg.AssetSelection.assets(POSTGRES.key),
     description="Copy the published snapshot to PostgreSQL now (`alcap publish postgres`).",
 )
 
@@ -40,9 +40,7 @@ defs = dg.Definitions(
         load_audit,
         alcap_dbt_models,
         serving_snapshot,
-        serving_parquet,
-        serving_postgres,
-        serving_report,
+        serving_outputs,
     ],
     jobs=[refresh_job, ingest_job, publish_postgres_job],
     schedules=[build_schedule(refresh_job)],

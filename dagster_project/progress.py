@@ -28,7 +28,7 @@ def phase_of(step_key: str) -> str | None:
         return "extract"
     if step_key == DBT_STEP:
         return "dbt"
-    if step_key.startswith("serving__"):
+    if step_key.startswith("serving"):
         return "publish"
     if step_key.startswith(("load_", "raw__")):
         return "load"

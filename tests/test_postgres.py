@@ -532,11 +532,13 @@ def test_the_postgres_asset_is_skipped_without_a_url(monkeypatch, tmp_path):
     monkeypatch.delenv("ALCAP_POSTGRES_URL", raising=False)
     monkeypatch.delenv("ALCAP_POSTGRES_URL_FILE", raising=False)
     monkeypatch.setenv("ALCAP_HOME", str(tmp_path))
-    from dagster_project.assets.postgres import serving_postgres
+    from dagster_project.assets.outputs import serving_outputs
+    from dagster_project.assets.postgres import POSTGRES
     from dagster_project.resources import AlcapPaths, PostgresTarget
 
     result = dg.materialize(
-        [serving_postgres],
+        [serving_outputs],
+        selection=[POSTGRES.key],
         resources={"paths": AlcapPaths.from_settings(), "postgres": PostgresTarget()},
         instance=dg.DagsterInstance.ephemeral(),
     )

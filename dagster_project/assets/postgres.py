@@ -6,8 +6,7 @@ from dagster_project.assets.publish import serving_snapshot
 from dagster_project.publish.postgres import publish_postgres
 from dagster_project.resources import AlcapPaths, PostgresTarget
 
-
-@dg.asset(
+POSTGRES = dg.AssetSpec(
     key=["serving", "postgres"],
     group_name="publish",
     deps=[serving_snapshot],
@@ -17,13 +16,13 @@ from dagster_project.resources import AlcapPaths, PostgresTarget
     ),
     kinds={"postgres"},
 )
-def serving_postgres(
-    context: dg.AssetExecutionContext, paths: AlcapPaths, postgres: PostgresTarget
-) -> dg.MaterializeResult:
+SKIPPED = "skipped: no Postgres configured"
+
+
+def materialize_postgres(paths: AlcapPaths, postgres: PostgresTarget) -> dg.MaterializeResult:
     url = postgres.url()
     if not url:
-        context.log.info("skipped: no Postgres configured (set ALCAP_POSTGRES_URL)")
-        return dg.MaterializeResult(metadata={"status": "skipped: no Postgres configured"})
+        return dg.MaterializeResult(asset_key=POSTGRES.key, metadata={"status": SKIPPED})
     publication = publish_postgres(
         paths.settings.serving_snapshot,
         url,
@@ -31,11 +30,12 @@ def serving_postgres(
         reader_role=postgres.reader_role,
     )
     return dg.MaterializeResult(
+        asset_key=POSTGRES.key,
         metadata={
             "status": "published",
             "schema": publication.schema,
             "build_id": publication.build_id or "(unknown: the snapshot has no meta.builds)",
             "row_counts": dg.MetadataValue.json(publication.row_counts),
             "seconds": round(publication.seconds, 3),
-        }
+        },
     )

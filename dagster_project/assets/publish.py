@@ -47,7 +47,7 @@ def serving_snapshot(paths: AlcapPaths) -> dg.MaterializeResult:
     )
 
 
-@dg.asset(
+PARQUET = dg.AssetSpec(
     key=["serving", "parquet"],
     group_name="publish",
     deps=[serving_snapshot],
@@ -57,17 +57,20 @@ def serving_snapshot(paths: AlcapPaths) -> dg.MaterializeResult:
     ),
     kinds={"parquet"},
 )
-def serving_parquet(paths: AlcapPaths) -> dg.MaterializeResult:
+
+
+def materialize_parquet(paths: AlcapPaths) -> dg.MaterializeResult:
     settings = paths.settings
     manifest = export_parquet(
         settings.serving_snapshot, settings.serving_parquet, settings.duckdb_config
     )
     return dg.MaterializeResult(
+        asset_key=PARQUET.key,
         metadata={
             "build_id": manifest["build_id"],
             "path": dg.MetadataValue.path(str(settings.serving_parquet)),
             "rows_by_mart": dg.MetadataValue.json(
                 {name: mart["rows"] for name, mart in manifest["marts"].items()}
             ),
-        }
+        },
     )

@@ -319,11 +319,23 @@ def bounded(duckdb_config: Mapping[str, object] | None) -> dict[str, object]:
 def open_snapshot(
     snapshot: Path, duckdb_config: Mapping[str, object] | None = None
 ) -> duckdb.DuckDBPyConnection:
-    """The published snapshot, read-only; a clear error before the first refresh."""
+    """The published snapshot, read-only; a clear error before the first refresh.
+
+    Attached to a database of the connection's own, not opened with duckdb.connect(path): that
+    shares one database per file within the process, and refuses a second connection with
+    other settings while the first is open (the Parquet export, the report and the Postgres
+    copy read the snapshot side by side, and `set` changes the shared database's settings)."""
     if not snapshot.exists():
         raise FileNotFoundError(
             f"{snapshot} does not exist yet: run `alcap refresh` to build and publish it"
         )
-    connection = duckdb.connect(str(snapshot), read_only=True, config=bounded(duckdb_config))
-    connection.execute(NO_PROGRESS_BAR)
+    connection = duckdb.connect(config=bounded(duckdb_config))
+    try:
+        # Named as duckdb.connect(path) names it: after the file (the catalog queries may name).
+        connection.execute(f"attach {literal(str(snapshot))} as {quote(snapshot.stem)} (read_only)")
+        connection.execute(f"use {quote(snapshot.stem)}")
+        connection.execute(NO_PROGRESS_BAR)
+    except BaseException:
+        connection.close()
+        raise
     return connection

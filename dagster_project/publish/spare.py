@@ -75,6 +75,24 @@ def keep_as_spare(snapshot: Path) -> None:
     os.replace(keeping, spare)
 
 
+def make_if_missing(snapshot: Path) -> bool:
+    """Copy the published snapshot as its spare if it has none (only the first publication in a
+    home leaves none: every later one keeps the snapshot it replaces). The refresh does it
+    beside the Parquet export, so that the second publication rewrites what differs instead of
+    writing a whole new file (1.4 s of a one-file refresh at scale 100). Returns whether it
+    made one."""
+    target = spare_path(snapshot)
+    if target.exists() or not snapshot.exists():
+        return False
+    making = target.with_name(target.name + ".new")
+    try:
+        shutil.copyfile(snapshot, making)
+        os.replace(making, target)
+    finally:
+        making.unlink(missing_ok=True)
+    return True
+
+
 def rewrite_differences(source: Path, target) -> int:
     """Write into the open file `target` the parts of `source` that differ from its own, and
     cut it to `source`'s size. Returns the bytes written."""
