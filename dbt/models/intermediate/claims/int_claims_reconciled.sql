@@ -21,11 +21,11 @@
         where claim_group_id in (
             select stale.claim_group_id
             from {{ this }} as stale
-            where {{ file_load_not_in('stale', '(select distinct file, loaded_at from ' ~ ref('int_claims_normalised') ~ ')') }}
+            where {{ file_load_not_in('stale', this, ref('int_claims_normalised')) }}
             union
             select {{ claim_group_id('fresh') }}
             from {{ ref('int_claims_normalised') }} as fresh
-            where {{ file_load_not_in('fresh', '(select distinct file, loaded_at from ' ~ this ~ ')') }}
+            where {{ file_load_not_in('fresh', ref('int_claims_normalised'), this) }}
         )
     {% endif %}",
     **claims_incremental_config()
