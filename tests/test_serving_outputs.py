@@ -9,9 +9,6 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from dagster_project.assets.outputs import serving_outputs
-from dagster_project.assets.publish import PARQUET
-from dagster_project.assets.report import REPORT
 from dagster_project.publish import spare
 from dagster_project.publish.report import default_report_path
 from dagster_project.resources import AlcapPaths, PostgresTarget
@@ -26,6 +23,9 @@ def home(refreshed, tmp_path) -> Path:
 
 
 def make(home: Path, *keys: dg.AssetKey) -> dg.ExecuteInProcessResult:
+    # Imported here: the assets read dbt's manifest, which the session prepares after collection.
+    from dagster_project.assets.outputs import serving_outputs
+
     settings = Settings(raw_dir=home / "raw", home=home)
     return dg.materialize(
         [serving_outputs],
@@ -48,6 +48,9 @@ def test_the_first_refresh_keeps_a_spare_of_its_snapshot(refreshed):
 
 
 def test_a_failed_output_is_named_and_the_others_are_made(home):
+    from dagster_project.assets.publish import PARQUET
+    from dagster_project.assets.report import REPORT
+
     snapshot = home / "serving" / "alcap.duckdb"
     spare.spare_path(snapshot).unlink()
     report = default_report_path(snapshot.parent)
