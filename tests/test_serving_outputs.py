@@ -68,5 +68,7 @@ def test_a_failed_output_is_named_and_the_others_are_made(home):
 
     report.joinpath("keep").unlink()
     report.rmdir()
+    spare.spare_path(snapshot).unlink()
     assert made(make(home, REPORT.key)) == {"serving/report"}
     assert report.is_file()
+    assert not spare.spare_path(snapshot).exists(), "without the Parquet export, no spare"

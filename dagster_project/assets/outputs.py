@@ -33,7 +33,11 @@ def serving_outputs(
     snapshot = paths.settings.serving_snapshot
     with ThreadPoolExecutor(max_workers=len(selected) + 1) as pool:
         futures = {key: pool.submit(makers[key]) for key in selected}
-        making_spare = pool.submit(spare.make_if_missing, snapshot)
+        # Beside the Parquet export, the longest of them in a full refresh (a refresh selects
+        # it; `alcap publish postgres` does not, and copies no 2 GB file).
+        making_spare = (
+            pool.submit(spare.make_if_missing, snapshot) if PARQUET.key in selected else None
+        )
         failed = []
         for key, future in futures.items():
             try:
@@ -46,7 +50,7 @@ def serving_outputs(
                 context.log.info(f"{key.to_user_string()} {SKIPPED} (set ALCAP_POSTGRES_URL)")
             yield result
         try:
-            if making_spare.result():
+            if making_spare is not None and making_spare.result():
                 context.log.info(f"kept a copy of the snapshot as {spare.spare_path(snapshot)}")
         except OSError as error:  # only the next publication's speed depends on it
             context.log.warning(f"no spare snapshot kept: {error}")
