@@ -306,14 +306,22 @@ def latest_build(snapshot: Path) -> dict | None:
     if not snapshot.exists():
         return None
     with duckdb.connect(str(snapshot), read_only=True) as connection:
-        has_builds = connection.execute(
-            "select count(*) from duckdb_tables()"
-            " where schema_name = 'meta' and table_name = 'builds'"
-        ).fetchone()[0]
-        if not has_builds:
-            return None
-        cursor = connection.execute("select * from meta.builds order by finished_at desc limit 1")
-        row = cursor.fetchone()
-        if row is None:
-            return None
-        return dict(zip([column[0] for column in cursor.description], row, strict=True))
+        return newest_build(connection)
+
+
+def newest_build(connection: duckdb.DuckDBPyConnection) -> dict | None:
+    """The newest row of meta.builds in the connection's current database as a dict; None
+    when it has no builds (or, an older snapshot, no meta.builds)."""
+    # fetchall, not fetchone: DuckDB keeps an unfinished result open until it is read out, and
+    # refuses the connection's next streamed query (the Postgres copy's Arrow reads) meanwhile.
+    ((has_builds,),) = connection.execute(
+        "select count(*) from duckdb_tables() where database_name = current_database()"
+        " and schema_name = 'meta' and table_name = 'builds'"
+    ).fetchall()
+    if not has_builds:
+        return None
+    cursor = connection.execute("select * from meta.builds order by finished_at desc limit 1")
+    rows = cursor.fetchall()
+    if not rows:
+        return None
+    return dict(zip([column[0] for column in cursor.description], rows[0], strict=True))

@@ -31,7 +31,9 @@ import psycopg
 from psycopg import sql
 
 from dagster_project.publish import catalog
+from dagster_project.publish.builds import newest_build
 from dagster_project.publish.catalog import Column, Table
+from dagster_project.publish.snapshot import open_snapshot
 
 logger = logging.getLogger(__name__)
 
@@ -106,18 +108,11 @@ def read_tables(snapshot: duckdb.DuckDBPyConnection) -> list[Table]:
 
 
 def read_build_id(snapshot: duckdb.DuckDBPyConnection) -> str | None:
-    has_builds = snapshot.execute(
-        "select count(*) from duckdb_tables() where database_name = current_database()"
-        " and schema_name = 'meta' and table_name = 'builds'"
-    ).fetchall()[0][0]
-    if not has_builds:
-        logger.info("the snapshot has no meta.builds table: publishing without a build id")
+    newest = newest_build(snapshot)
+    if newest is None:
+        logger.info("the snapshot has no build in meta.builds: publishing without a build id")
         return None
-    # fetchall, not fetchone: DuckDB keeps an unfinished result open until it is read out.
-    rows = snapshot.execute(
-        "select build_id from meta.builds order by finished_at desc limit 1"
-    ).fetchall()
-    return str(rows[0][0]) if rows else None
+    return str(newest["build_id"])
 
 
 def _select_expression(column: Column) -> str:
@@ -244,7 +239,7 @@ def _publish(snapshot_path: Path, url: str, schema: str, reader_role: str) -> Pu
     started = time.perf_counter()
     loading = schema + "__loading"
     with (
-        duckdb.connect(str(snapshot_path), read_only=True) as snapshot,
+        open_snapshot(snapshot_path) as snapshot,
         psycopg.connect(url, autocommit=True, application_name="alcap publish") as connection,
     ):
         tables = read_tables(snapshot)

@@ -16,6 +16,7 @@ from typing import Any
 
 import duckdb
 
+from dagster_project.publish.builds import newest_build
 from dagster_project.publish.charts import (
     Figure,
     ladder_chart,
@@ -122,22 +123,10 @@ def _rows(connection: duckdb.DuckDBPyConnection, sql: str, *parameters: Any) -> 
     return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
 
 
-def _has_table(connection: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    found = connection.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-        [schema, table],
-    ).fetchone()
-    return bool(found and found[0])
-
-
 def build_id(connection: duckdb.DuckDBPyConnection) -> str:
     """The newest build recorded in meta.builds; older snapshots carry none."""
-    if not _has_table(connection, "meta", "builds"):
-        return UNVERSIONED
-    newest = connection.execute(
-        "select build_id from meta.builds order by finished_at desc limit 1"
-    ).fetchone()
-    return str(newest[0]) if newest and newest[0] else UNVERSIONED
+    newest = newest_build(connection)
+    return str(newest["build_id"]) if newest and newest["build_id"] else UNVERSIONED
 
 
 def collect_figures(connection: duckdb.DuckDBPyConnection) -> list[Figure]:
