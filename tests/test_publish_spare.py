@@ -66,7 +66,7 @@ def duckdb_file(path: Path, rows: int) -> None:
         )
 
 
-def test_duckdb_files_are_compared_by_their_block_checksums(tmp_path):
+def test_duckdb_files_are_compared_by_their_block_checksums(tmp_path, monkeypatch):
     source, target = tmp_path / "source.duckdb", tmp_path / "target.duckdb"
     duckdb_file(source, 2_000_000)
     shutil.copyfile(source, target)
@@ -77,10 +77,16 @@ def test_duckdb_files_are_compared_by_their_block_checksums(tmp_path):
     with open(source, "rb") as one, open(target, "rb") as other:
         block = spare.block_size(one.fileno(), other.fileno())
     assert block == 1 << 18
+
+    def compared_byte_for_byte(*_arguments):
+        raise AssertionError("two DuckDB files were compared byte for byte")
+
+    monkeypatch.setattr(spare, "rewrite_chunks", compared_byte_for_byte)
     with open(target, "r+b", buffering=0) as file:
         written = spare.rewrite_differences(source, file)
     assert target.read_bytes() == source.read_bytes()
     assert 0 < written < source.stat().st_size // 4
+    assert (written - spare.HEADER_BYTES) % block == 0, "whole blocks and the headers"
     with duckdb.connect(str(target), read_only=True) as connection:
         assert connection.execute("select count(*) from t where text = 'changed'").fetchone() == (
             101,
