@@ -178,6 +178,19 @@ def run_alcap(
     )
 
 
+def python_output(code: str, *arguments: str) -> str:
+    """What `code` prints when run in a fresh Python process (for state a test worker, which
+    has run other tests, cannot be trusted to have fresh: the collector, file locks)."""
+    return subprocess.run(
+        [sys.executable, "-c", code, *arguments],
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout
+
+
 @pytest.fixture(scope="session")
 def refreshed(tmp_path_factory) -> Path:
     """One `alcap refresh` of the shipped raw/ (copied to <tmp>/raw) into <tmp>/home, shared

@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+from conftest import python_output
+
 from dagster_project.dbt_warm import SOCKET_ENV, run_dbt, warm_dbt
 from dagster_project.settings import DBT_CLIENT as CLIENT
 from dagster_project.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR, PROJECT_ROOT
@@ -197,12 +199,5 @@ print(seen)
 def test_the_lock_table_shows_the_databases_this_process_has_open(tmp_path):
     """run_exit_handlers collects garbage only while this process still locks a file (a fresh
     process: a test worker may have databases of other tests open)."""
-    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
-    seen = subprocess.run(
-        [sys.executable, "-c", LOCKS_SEEN, str(tmp_path / "locked.duckdb")],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    seen = python_output(LOCKS_SEEN, str(tmp_path / "locked.duckdb"))
     assert seen.strip() == "[False, True, False]"

@@ -1,10 +1,6 @@
 """heap.loading: no collection inside, the loaded objects frozen after, the collector as it was."""
 
-import os
-import subprocess
-import sys
-
-from dagster_project.settings import PROJECT_ROOT
+from conftest import python_output
 
 SEEN = """
 import gc
@@ -23,11 +19,4 @@ print(seen)
 
 
 def test_loading_pauses_the_collector_and_freezes_what_was_loaded():
-    seen = subprocess.run(
-        [sys.executable, "-c", SEEN],
-        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    assert seen.strip() == "[False, True, True, False]"
+    assert python_output(SEEN).strip() == "[False, True, True, False]"
